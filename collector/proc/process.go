@@ -132,7 +132,7 @@ type Process struct {
 	Root     string   // chroot, "/" unless changed
 	Tty      uint32   // controlling tty device (major<<20|minor), 0 = none
 
-	Creds Creds
+	Creds   Creds
 	ExeFile ExeInfo // metadata of the executable image
 
 	PidNS uint64 // pid namespace inode

@@ -254,15 +254,7 @@ func (t *Table) exitProcess(p *Process, ts uint64) {
 	if p.Exited {
 		return
 	}
-	for th := p.threads; th != nil; th = th.next {
-		if !th.Exited {
-			th.Exited = true
-			p.nlive--
-		}
-	}
-	p.Exited = true
-	p.ExitTs = ts
-	p.exitAt = t.now
+	t.markExited(p, ts)
 	if p.firstChild != nil {
 		r := t.reaper(p)
 		for c := p.firstChild; c != nil; c = p.firstChild {
@@ -272,7 +264,22 @@ func (t *Table) exitProcess(p *Process, ts uint64) {
 			}
 		}
 	}
-	// Append to the exit FIFO.
+}
+
+// markExited marks p and its threads exited and appends p to the exit FIFO.
+func (t *Table) markExited(p *Process, ts uint64) {
+	if p.Exited {
+		return
+	}
+	for th := p.threads; th != nil; th = th.next {
+		if !th.Exited {
+			th.Exited = true
+			p.nlive--
+		}
+	}
+	p.Exited = true
+	p.ExitTs = ts
+	p.exitAt = t.now
 	p.exitPrev = t.exitTail
 	p.exitNext = nil
 	if t.exitTail != nil {

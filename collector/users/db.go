@@ -124,6 +124,7 @@ type nsEntry struct {
 	data *nsData
 
 	loading   bool
+	static    bool          // preloaded: never read from the filesystem
 	done      chan struct{} // closed when the in-flight load ends
 	nextCheck time.Time
 }
@@ -238,7 +239,7 @@ func (d *DB) data(mntns uint64, pid uint32) *nsData {
 	if pid != 0 && (e.pid == 0 || (e.data != nil && e.data.err != nil)) {
 		e.pid = pid
 	}
-	if !e.loading && !now.Before(e.nextCheck) {
+	if !e.loading && !e.static && !now.Before(e.nextCheck) {
 		d.startLoad(e)
 	}
 	data, done := e.data, e.done

@@ -256,3 +256,29 @@ func BenchmarkUserName(b *testing.B) {
 		}
 	}
 }
+
+func TestSnapshotPreload(t *testing.T) {
+	d, _ := newDB(t, Config{})
+	d.UserName(0, 0, 0)
+	d.UserName(9, 1234, 0)
+	d.UserName(10, 999999, 0) // unreadable: cached empty
+	snap := d.Snapshot()
+	if len(snap) != 3 || snap[0].MntNS != 0 || snap[1].MntNS != 9 || len(snap[1].Users) != 2 || len(snap[2].Users) != 0 {
+		t.Fatalf("snapshot %+v", snap)
+	}
+	// Replay: a DB whose files are elsewhere answers from the snapshot only.
+	r, clk := newDB(t, Config{HostRoot: t.TempDir(), ProcRoot: t.TempDir()})
+	for _, ns := range snap {
+		r.Preload(ns)
+	}
+	clk.Add(time.Hour)
+	if n, ok := r.UserName(0, 0, 1000); !ok || n != "alice" {
+		t.Fatalf("preloaded host user %q", n)
+	}
+	if n, ok := r.GroupName(9, 1, 10001); !ok || n != "app" {
+		t.Fatalf("preloaded container group %q", n)
+	}
+	if c := r.Counters(); c.Loads != 0 {
+		t.Fatalf("preloaded DB read files: %+v", c)
+	}
+}

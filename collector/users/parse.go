@@ -7,11 +7,11 @@ import (
 
 // User is one /etc/passwd entry.
 type User struct {
-	Name  string
-	UID   uint32
-	GID   uint32
-	Home  string
-	Shell string
+	Name  string `json:"name"`
+	UID   uint32 `json:"uid"`
+	GID   uint32 `json:"gid"`
+	Home  string `json:"home,omitempty"`
+	Shell string `json:"shell,omitempty"`
 }
 
 // parsePasswd parses passwd(5) text, keeping at most max entries; the first

@@ -43,12 +43,12 @@ const ShortLen = 12
 // ID identifies the container of a process. The zero value is the host.
 type ID struct {
 	// Full is the 64-hex container id, empty for the host.
-	Full string
+	Full string `json:"full,omitempty"`
 	// Runtime is the runtime whose layout matched.
-	Runtime Runtime
+	Runtime Runtime `json:"runtime,omitempty"`
 	// PodUID is the Kubernetes pod uid (dashed form) when the cgroup path
 	// names a pod, else empty.
-	PodUID string
+	PodUID string `json:"pod_uid,omitempty"`
 }
 
 // IsHost reports whether id is the host.

@@ -9,35 +9,35 @@ import (
 // Info is what is known about one container. Runtime clients fill it; until
 // they do only ID is set and every other field is its zero value.
 type Info struct {
-	ID          ID
-	Name        string
-	Image       string // image reference as the runtime reports it
-	ImageID     string
-	ImageRepo   string
-	ImageTag    string
-	ImageDigest string
-	Privileged  bool
-	Labels      map[string]string
-	Mounts      []Mount
-	StartTs     int64 // Unix nanoseconds, 0 when unknown
-	Pod         Pod
+	ID          ID                `json:"id"`
+	Name        string            `json:"name,omitempty"`
+	Image       string            `json:"image,omitempty"` // image reference as the runtime reports it
+	ImageID     string            `json:"image_id,omitempty"`
+	ImageRepo   string            `json:"image_repo,omitempty"`
+	ImageTag    string            `json:"image_tag,omitempty"`
+	ImageDigest string            `json:"image_digest,omitempty"`
+	Privileged  bool              `json:"privileged,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Mounts      []Mount           `json:"mounts,omitempty"`
+	StartTs     int64             `json:"start_ts,omitempty"` // Unix nanoseconds, 0 when unknown
+	Pod         Pod               `json:"pod,omitzero"`
 }
 
 // Mount is one mount of a container.
 type Mount struct {
-	Source      string
-	Dest        string
-	Mode        string
-	RW          bool
-	Propagation string
+	Source      string `json:"source"`
+	Dest        string `json:"dest"`
+	Mode        string `json:"mode,omitempty"`
+	RW          bool   `json:"rw,omitempty"`
+	Propagation string `json:"propagation,omitempty"`
 }
 
 // Pod is the Kubernetes pod a container belongs to.
 type Pod struct {
-	Name      string
-	Namespace string
-	UID       string
-	Labels    map[string]string
+	Name      string            `json:"name,omitempty"`
+	Namespace string            `json:"namespace,omitempty"`
+	UID       string            `json:"uid,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
 }
 
 // MountBySource returns the mount whose source is src (container.mount.dest[src]).
@@ -124,3 +124,14 @@ func (s *Store) Len() int {
 
 // Evicted returns how many entries were evicted because the store was full.
 func (s *Store) Evicted() uint64 { return s.evicted.Load() }
+
+// Snapshot returns every stored Info, most recently stored first.
+func (s *Store) Snapshot() []Info {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Info, 0, s.order.Len())
+	for e := s.order.Front(); e != nil; e = e.Next() {
+		out = append(out, *e.Value.(*Info))
+	}
+	return out
+}

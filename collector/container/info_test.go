@@ -28,6 +28,9 @@ func TestStoreBound(t *testing.T) {
 	if _, ok := s.Get(fmt.Sprintf("%064x", 3)); ok {
 		t.Fatal("entry 3 should have been evicted as least recent")
 	}
+	if snap := s.Snapshot(); len(snap) != 3 || snap[0].ID.Full != fmt.Sprintf("%064x", 5) || snap[1].Name != "new" {
+		t.Fatalf("snapshot %+v", snap)
+	}
 	s.Delete(fmt.Sprintf("%064x", 2))
 	if s.Len() != 2 {
 		t.Fatalf("len after delete %d", s.Len())

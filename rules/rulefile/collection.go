@@ -135,7 +135,8 @@ func (c *Collection) Add(src Source) []Problem {
 		r.readDocument(doc)
 	}
 	if r.exhausted {
-		r.report(Problem{Severity: SeverityError, Code: CodeYAMLValidate, Pos: Position{File: src.Name},
+		// Reported past the problem cap: it explains why reading stopped.
+		r.problems = append(r.problems, Problem{Severity: SeverityError, Code: CodeYAMLValidate, Pos: Position{File: src.Name},
 			Message: "the file's YAML aliases expand beyond the allowed size; reading stopped"})
 	}
 	c.rebuild(r)

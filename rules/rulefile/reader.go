@@ -95,12 +95,16 @@ type item struct {
 }
 
 func (it *item) problem(sev Severity, code Code, at *yaml.Node, format string, args ...any) {
+	if sev == SeverityError {
+		it.failed = true
+	}
+	if it.r.exhausted {
+		// Reading is being abandoned; what follows are artifacts of it.
+		return
+	}
 	pos := it.pos
 	if at != nil {
 		pos = it.r.pos(at)
-	}
-	if sev == SeverityError {
-		it.failed = true
 	}
 	it.r.report(Problem{Severity: sev, Code: code, Pos: pos, ItemKind: it.kind, ItemName: it.name, Message: fmt.Sprintf(format, args...)})
 }
@@ -262,6 +266,9 @@ func (it *item) stringSeq(e mapEntry, key string) ([]string, bool) {
 	ok := true
 	for _, c := range e.v.Content {
 		n := it.r.node(c)
+		if it.r.exhausted {
+			return nil, false
+		}
 		if !isScalar(n) {
 			at := n
 			if at == nil {

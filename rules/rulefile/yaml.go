@@ -36,6 +36,11 @@ func parseDocuments(data []byte) (docs []*yaml.Node, line int, err error) {
 				line, _ = strconv.Atoi(m[1])
 				msg = strings.Replace(msg, m[0], "", 1)
 			}
+			if parserProblems[msg] {
+				// The YAML library numbers the lines of parser (not
+				// scanner) errors from 0 and leaves line 0 out.
+				line++
+			}
 			return nil, line, errors.New(msg)
 		}
 		docs = append(docs, &n)
@@ -43,6 +48,22 @@ func parseDocuments(data []byte) (docs []*yaml.Node, line int, err error) {
 }
 
 var yamlLineRE = regexp.MustCompile(`^line (\d+): `)
+
+// parserProblems are the messages of the YAML parser proper, whose line
+// numbers the library reports 0-based.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
 
 func isNull(n *yaml.Node) bool {
 	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")

@@ -65,10 +65,11 @@ func (c *Collection) rebuild(r *reader) {
 
 	c.viewRules = make([]*Rule, 0, len(c.rules))
 	for _, s := range c.rules {
-		excs := make([]Exception, len(s.exceptions))
-		for i, e := range s.exceptions {
-			excs[i] = *e.clone()
-			excs[i].Values = e.renderValues()
+		var excs []Exception
+		for _, e := range s.exceptions {
+			x := *e.clone()
+			x.Values = e.renderValues()
+			excs = append(excs, x)
 		}
 		cond := expandExceptions(s.cond, s.condPos, s.exceptions)
 		c.viewRules = append(c.viewRules, &Rule{

@@ -40,12 +40,22 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 		t.touch(pp)
 	}
 	if ex := t.threads[f.Tid]; ex != nil && !ex.Exited && ex.proc.Pid == f.Tgid &&
-		(ex.Start == start || f.Start == 0 || ex.Start == 0) {
+		(ex.Start == start || f.Start == 0 || (ex.approxStart && f.Start <= ex.Start)) {
+		// The same task reported again (e.g. clone exit after
+		// sched_process_fork): fill in what the first report lacked. An
+		// approximate start is when the task was first seen, so an exact
+		// start after it belongs to a newer task with the same id.
 		if ex.Vtid == 0 {
 			ex.Vtid = f.Vtid
 		}
 		if ex.proc.Vpid == 0 {
 			ex.proc.Vpid = f.Vpid
+		}
+		if ex.approxStart && f.Start != 0 {
+			ex.Start, ex.approxStart = f.Start, false
+			if ex.proc.approxStart && f.Tid == f.Tgid {
+				ex.proc.Key.Start, ex.proc.approxStart = f.Start, false
+			}
 		}
 		return ex, ex.proc
 	}
@@ -72,6 +82,7 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 		if th == nil {
 			return nil, nil
 		}
+		th.approxStart = f.Start == 0
 		return th, p
 	}
 
@@ -83,6 +94,7 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 	if p == nil {
 		return nil, nil
 	}
+	p.approxStart = f.Start == 0
 	p.Vpid = f.Vpid
 	if parent == nil && pp != nil {
 		p.Ppid = pp.Ppid
@@ -108,6 +120,7 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 	if th == nil {
 		return nil, nil
 	}
+	th.approxStart = p.approxStart
 	return th, p
 }
 
@@ -184,6 +197,9 @@ func (t *Table) Exec(e *ExecInfo) *Process {
 		p.files = newFDTable()
 	}
 	t.touch(p)
+	if e.Start != 0 && (p.approxStart || p.Key.Start == 0) {
+		p.Key.Start, p.approxStart = e.Start, false
+	}
 
 	// Only the thread group leader survives an exec.
 	for th := p.threads; th != nil; {
@@ -319,15 +335,17 @@ func (t *Table) Ensure(tgid, tid uint32) (*Thread, *Process) {
 	t.c.unknownThread.Add(1)
 	p := t.procs[tgid]
 	if p == nil || p.Exited {
-		p = t.newProcess(Key{Tgid: tgid, Start: 0}, nil)
+		p = t.newProcess(Key{Tgid: tgid, Start: t.now}, nil)
 		if p == nil {
 			return nil, nil
 		}
+		p.approxStart = true
 		p.files = newFDTable()
 	}
-	th := t.addThread(p, tid, 0, p.Comm, 0)
+	th := t.addThread(p, tid, 0, p.Comm, t.now)
 	if th == nil {
 		return nil, nil
 	}
+	th.approxStart = true
 	return th, p
 }

@@ -158,6 +158,9 @@ type Process struct {
 	nthreads int     // threads in the list
 	nlive    int     // threads not exited
 	exitAt   uint64  // table time when the process exited (grace clock)
+	// approxStart: Key.Start is the time the process was first seen, not
+	// its exact start (fork reported without it, or a stub).
+	approxStart bool
 
 	lruPrev, lruNext   *Process
 	exitPrev, exitNext *Process
@@ -171,8 +174,9 @@ type Thread struct {
 	Start  uint64 // ns since boot
 	Exited bool
 
-	proc       *Process
-	prev, next *Thread // threads of the same process
+	approxStart bool // Start is when the thread was first seen
+	proc        *Process
+	prev, next  *Thread // threads of the same process
 }
 
 // Process returns the process the thread belongs to.

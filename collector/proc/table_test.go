@@ -628,3 +628,37 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+func TestForkReportedWithoutStartFirst(t *testing.T) {
+	tests := []struct {
+		name  string
+		flags uint64
+		tid   uint32
+		tgid  uint32
+	}{
+		{"process", 0, 300, 300},
+		{"thread", CloneThread, 201, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb := tree(t, Config{})
+			// clone exit in the parent (no start time) before sched_process_fork.
+			th1, p1 := tb.Fork(&ForkInfo{Ts: 10, ParentTid: 200, Tid: tt.tid, Tgid: tt.tgid, Flags: tt.flags})
+			th2, p2 := tb.Fork(&ForkInfo{Ts: 9, ParentTid: 200, Tid: tt.tid, Tgid: tt.tgid, Flags: tt.flags, Start: 8})
+			if th1 != th2 || p1 != p2 || tb.Counters().PidReused != 0 {
+				t.Fatal("exact report after an approximate one created a new task")
+			}
+			if th2.Start != 8 {
+				t.Fatalf("thread start %d, want 8", th2.Start)
+			}
+			if tt.tid == tt.tgid && p2.Key.Start != 8 {
+				t.Fatalf("process start %d, want 8", p2.Key.Start)
+			}
+			// A later exact report with another start is a new incarnation.
+			_, p3 := tb.Fork(&ForkInfo{Ts: 20, ParentTid: 200, Tid: tt.tid, Tgid: tt.tgid, Flags: tt.flags, Start: 19})
+			if tt.tid == tt.tgid && (p3 == p2 || tb.Counters().PidReused != 1) {
+				t.Fatal("pid reuse not detected after the start became exact")
+			}
+		})
+	}
+}

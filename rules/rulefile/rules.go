@@ -195,7 +195,7 @@ func (it *item) optUint(m *mapping, key string) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	v, ok := parseEngineInteger(s)
+	v, ok := parseUint(s, 64)
 	if !ok {
 		it.errorf(CodeYAMLValidate, n, "value '%s' of '%s' is not a non-negative integer", s, key)
 		return 0, false

@@ -74,9 +74,13 @@ func parseVersion(s string) (version, bool) {
 
 // parseEngineInteger decodes the legacy integer form of
 // required_engine_version (N means 0.N.0) the way yaml-cpp converts a scalar
-// to an unsigned 32-bit integer: decimal, 0x hexadecimal or 0-prefixed octal,
-// an optional '+', nothing else.
-func parseEngineInteger(s string) (uint64, bool) {
+// to an unsigned 32-bit integer.
+func parseEngineInteger(s string) (uint64, bool) { return parseUint(s, 32) }
+
+// parseUint converts a scalar to an unsigned integer of the given size the
+// way yaml-cpp does: decimal, 0x hexadecimal or 0-prefixed octal, an
+// optional '+', nothing else.
+func parseUint(s string, bits int) (uint64, bool) {
 	if len(s) > 0 && s[0] == '+' {
 		s = s[1:]
 	}
@@ -91,7 +95,7 @@ func parseEngineInteger(s string) (uint64, bool) {
 	case len(s) > 1 && s[0] == '0':
 		base, digits = 8, s[1:]
 	}
-	n, err := strconv.ParseUint(digits, base, 32)
+	n, err := strconv.ParseUint(digits, base, bits)
 	if err != nil || digits == "" || digits[0] == '+' || digits[0] == '-' {
 		return 0, false
 	}

@@ -259,7 +259,9 @@ func (t *Table) exitProcess(p *Process, ts uint64) {
 		r := t.reaper(p)
 		for c := p.firstChild; c != nil; c = p.firstChild {
 			t.unlink(c)
-			if r != nil {
+			// Never adopt into a cycle: with inconsistent input the
+			// reaper may be c's own descendant.
+			if r != nil && !r.isAncestorOrSelf(c) {
 				t.link(c, r)
 			}
 		}

@@ -177,8 +177,15 @@ static __always_inline void put_path(struct rb *b, struct vfsmount *vm, struct d
 			vm = (void *)up + bpf_core_field_offset(struct mount, mnt);
 			continue;
 		}
-		if (!parent || d == parent)
-			break;
+		bool last = false;
+		if (!parent || d == parent) {
+			/* A disconnected or pseudo dentry (memfd, pipe, socket) is its
+			 * own parent below a mount it is not the root of: keep its
+			 * name, as "/memfd:name", and stop. */
+			if (pos < V_MAX_PATH)
+				break;
+			last = true;
+		}
 		u32 clen = BPF_CORE_READ(d, d_name.len);
 		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 		clen &= 255; /* NAME_MAX */
@@ -193,6 +200,8 @@ static __always_inline void put_path(struct rb *b, struct vfsmount *vm, struct d
 		pos &= PBUF_MASK;
 		s->pbuf[pos] = '/';
 		fault |= bpf_probe_read_kernel(&s->pbuf[(pos + 1) & PBUF_MASK], clen, name);
+		if (last)
+			break;
 		d = parent;
 	}
 	if (fault)

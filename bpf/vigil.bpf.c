@@ -845,8 +845,9 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	rec_arg(&b, 2, (u32)old_pid);
 	put_kstr(&b, BPF_CORE_READ(bprm, filename), V_MAX_PATH);
 
-	/* argv from the new image's stack: the kernel just copied it there */
-	struct mm_struct *mm = BPF_CORE_READ(bprm, mm);
+	/* argv from the new image's stack: the kernel just copied it there
+	 * (bprm->mm is already NULL here: the task owns the new mm) */
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	unsigned long as = BPF_CORE_READ(mm, arg_start);
 	unsigned long ae = BPF_CORE_READ(mm, arg_end);
 	put_ubytes(&b, (const void *)as, ae > as ? ae - as : 0, V_MAX_ARGV);

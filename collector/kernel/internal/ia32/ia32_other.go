@@ -11,4 +11,6 @@ const Supported = false
 func Syscall(nr, a1, a2, a3 uintptr) int64 { return -38 /* ENOSYS */ }
 
 // Mmap32 is not available on this architecture.
-func Mmap32(n int) ([]byte, error) { return nil, errors.New("ia32: not supported on this architecture") }
+func Mmap32(n int) ([]byte, error) {
+	return nil, errors.New("ia32: not supported on this architecture")
+}

@@ -159,7 +159,12 @@ func (s *scalarSource) locate(off int) Position {
 				return base
 			}
 			if off < pos+k {
-				return Position{File: s.pos.File, Line: lineNo, Col: col + utf8.RuneCountInString(content[:off-pos])}
+				rel := off - pos
+				if rel < 0 {
+					// A blank between two lines: point at this line's text.
+					rel = 0
+				}
+				return Position{File: s.pos.File, Line: lineNo, Col: col + utf8.RuneCountInString(content[:rel])}
 			}
 			pos += k
 			if pos >= len(v) {

@@ -11,9 +11,12 @@ const (
 	// MaxExpandedLen is the longest condition text list substitution may
 	// produce.
 	MaxExpandedLen = 16 << 20
-	// maxExpandWork bounds the bytes scanned by one expansion (one pass over
-	// the text per list that may occur in it).
-	maxExpandWork = 256 << 20
+	// expandWorkBase and expandWorkFactor bound the bytes scanned by one
+	// expansion (one pass over the text per list that may occur in it): a
+	// condition may be scanned expandWorkFactor times over, plus a fixed
+	// allowance.
+	expandWorkBase   = 4 << 20
+	expandWorkFactor = 32
 )
 
 // ErrExpansionTooLarge is returned by Expand when substituting lists would
@@ -88,7 +91,7 @@ func (c *Collection) Expand(cond string) (*Expansion, error) {
 	e := &Expansion{Text: cond, inLen: len(cond)}
 	present := map[string]bool{}
 	addTokens(present, cond)
-	work := 0
+	work, maxWork := 0, expandWorkBase+expandWorkFactor*len(cond)
 	for _, l := range c.viewLists {
 		if l.Name == "" {
 			continue
@@ -101,7 +104,7 @@ func (c *Collection) Expand(cond string) (*Expansion, error) {
 			continue
 		}
 		work += len(e.Text)
-		if work > maxExpandWork {
+		if work > maxWork {
 			return nil, ErrExpansionTooLarge
 		}
 		out, edits, err := substitute(e.Text, l.Name, l.sub)

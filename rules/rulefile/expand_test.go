@@ -245,3 +245,20 @@ func FuzzExpandLists(f *testing.F) {
 		}
 	})
 }
+
+func TestExpandWorkBound(t *testing.T) {
+	var doc, cond strings.Builder
+	for i := 0; i < 3000; i++ {
+		doc.WriteString("- list: l" + itoa(i) + "\n  items: [x]\n")
+		cond.WriteString(" l" + itoa(i))
+	}
+	c, _ := loadOK(t, doc.String())
+	if _, err := c.Expand(cond.String()); !errors.Is(err, ErrExpansionTooLarge) {
+		t.Fatalf("3000 passes over the condition: err %v", err)
+	}
+	// A realistic condition naming a few dozen lists is fine.
+	short := strings.Join(strings.Fields(cond.String())[:50], " or ")
+	if _, err := c.Expand(short); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -305,10 +305,10 @@ func (r *reader) readList(it *item, m *mapping) {
 		return
 	}
 	it.name = name
-	it.checkKeys(m, listKeys)
 	if !listNameRE.MatchString(name) {
 		it.warnf(CodeInvalidListName, nil, "list name '%s' is not a valid bare string (it must not contain blanks, quotes, parentheses, '=' or ','); conditions cannot refer to it reliably", name)
 	}
+	it.checkKeys(m, listKeys)
 	var items []string
 	if e, ok := m.get("items"); !ok {
 		it.errorf(CodeYAMLValidate, nil, "Item has no mapping for key 'items'")
@@ -350,10 +350,10 @@ func (r *reader) readMacro(it *item, m *mapping) {
 		return
 	}
 	it.name = name
-	it.checkKeys(m, macroKeys)
 	if !macroNameRE.MatchString(name) {
 		it.warnf(CodeInvalidMacroName, nil, "macro name '%s' is not an identifier ([a-zA-Z]+[a-zA-Z0-9_]*); conditions cannot refer to it", name)
 	}
+	it.checkKeys(m, macroKeys)
 	_, cn, condOK := it.reqString(m, "condition")
 	appendFlag := it.readAppendFlag(m)
 	app, rep := it.overrides(m, macroOverridable, macroOverridable)

@@ -22,9 +22,10 @@ type Options struct {
 	Sources []string
 	// Plugins are the plugins the engine provides, for
 	// required_plugin_versions. An empty Version satisfies any required
-	// version. Default: the container plugin, any version, because Vigil
-	// provides the container.* and k8s.* fields itself; a rule using a field
-	// Vigil lacks still fails at compile time as an unknown field.
+	// version. Nil means the default: the container plugin, any version,
+	// because Vigil provides the container.* and k8s.* fields itself (a rule
+	// using a field Vigil lacks still fails at compile time as an unknown
+	// field). An empty, non-nil slice provides no plugin.
 	Plugins []PluginVersion
 }
 
@@ -51,6 +52,8 @@ type Collection struct {
 	viewMacros []*Macro
 	viewRules  []*Rule
 	listIndex  map[string]*List
+	macroIndex map[string]*Macro
+	ruleIndex  map[string]*Rule
 }
 
 type listState struct {
@@ -97,6 +100,8 @@ func NewCollectionWith(o Options) (*Collection, error) {
 		macroBy:    map[string]*macroState{},
 		ruleByName: map[string]*ruleState{},
 		listIndex:  map[string]*List{},
+		macroIndex: map[string]*Macro{},
+		ruleIndex:  map[string]*Rule{},
 	}
 	if len(o.Sources) == 0 {
 		o.Sources = []string{"syscall"}
@@ -195,6 +200,12 @@ func (c *Collection) Rules() []*Rule { return append([]*Rule(nil), c.viewRules..
 
 // List returns the list with the given name from the current view, or nil.
 func (c *Collection) List(name string) *List { return c.listIndex[name] }
+
+// Macro returns the macro with the given name from the current view, or nil.
+func (c *Collection) Macro(name string) *Macro { return c.macroIndex[name] }
+
+// Rule returns the rule with the given name from the current view, or nil.
+func (c *Collection) Rule(name string) *Rule { return c.ruleIndex[name] }
 
 // RequiredEngineVersion returns the highest required_engine_version of all
 // files added (normalised to x.y.z), or "" if none declared one.

@@ -18,12 +18,14 @@
 //     only if M.Index < L.Visibility, one level deep;
 //   - a macro may reference another macro only if the referenced macro's
 //     Index is below the referencing macro's Visibility (checked by the
-//     compiler);
+//     compiler; rules may reference any macro);
 //   - rules are evaluated in Index order; redefining a rule keeps its place.
 //
 // Lists are substituted into conditions textually, with Falco's quirks
-// (ExpandLists), and exceptions are expanded into the rule's condition text
-// (Rule.Condition) exactly as Falco writes them.
+// (Expand, ExpandLists), and exceptions are expanded into the rule's
+// condition text (Rule.Condition) exactly as Falco writes them. Rule.CondPosAt,
+// Rule.OutputPosAt, Macro.CondPosAt and Expansion.Origin map an offset in
+// those texts back to a line and column of the rules file.
 //
 // Invariants:
 //   - Add never panics and always terminates, whatever the input. Inputs that
@@ -35,7 +37,32 @@
 //     skipped as a whole (the collection is left as if it were absent) and
 //     reading continues with the next item. A YAML syntax error stops that
 //     file, and nothing of it is collected.
-//   - Lists, Macros and Rules return fresh views rebuilt after each Add;
-//     mutating them (the compiler sets Used flags) never changes the
-//     collection. A Collection is not safe for concurrent use.
+//   - Lists, Macros and Rules return views rebuilt after each Add; mutating
+//     them (the compiler sets Used flags) never changes the collection, and
+//     Used flags start afresh after every Add. A Collection is not safe for
+//     concurrent use.
+//
+// Where Vigil deliberately differs from Falco 0.42–0.44:
+//   - Falco stops a file at its first error; Vigil reports every problem and
+//     collects the items without errors (the load still fails).
+//   - `source:` null or empty in a full rule definition means the default
+//     (syscall) instead of an error; in appends and overrides it means
+//     "unspecified", as in Falco.
+//   - An `override:` that is not a mapping is ignored as in Falco, but with a
+//     LOAD_UNKNOWN_KEY warning.
+//   - Exceptions given with `override: {exceptions: replace}` are validated
+//     and get their default comps, like defined ones (Falco skips this).
+//     Exception values are checked against their fields when read, not when
+//     compiled, and nesting deeper than Falco can represent is an error.
+//     Whether exception fields exist is for the compiler to check.
+//   - required_plugin_versions is checked as each file is added: a
+//     requirement no provided plugin satisfies is a LOAD_UNSUPPORTED_PLUGIN
+//     error. By default the container plugin counts as provided (see
+//     Options.Plugins).
+//   - Additional warnings: LOAD_DUPLICATE_KEY for a key repeated in one
+//     mapping (the first wins, as in yaml-cpp), LOAD_UNKNOWN_KEY also inside
+//     exceptions and plugin requirements.
+//   - LOAD_UNKNOWN_SOURCE is not reported here: rules of unknown sources are
+//     collected with Rule.UnknownSource set, and the compiler skips them with
+//     that warning.
 package rulefile

@@ -183,3 +183,13 @@ func repeatJoin(s string, n int) string {
 	}
 	return string(out)
 }
+
+func TestLookupByName(t *testing.T) {
+	c, _ := loadOK(t, "- list: l\n  items: [x]\n- macro: m\n  condition: c\n"+base)
+	if c.List("l") != c.Lists()[0] || c.Macro("m") != c.Macros()[0] || c.Rule("r") != c.Rules()[0] {
+		t.Fatal("lookups return the views")
+	}
+	if c.Macro("l") != nil || c.Rule("m") != nil || c.List("r") != nil {
+		t.Fatal("lookups are per kind")
+	}
+}

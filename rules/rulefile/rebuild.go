@@ -56,14 +56,18 @@ func (c *Collection) rebuild(r *reader) {
 	}
 
 	c.viewMacros = make([]*Macro, 0, len(c.macros))
+	c.macroIndex = make(map[string]*Macro, len(c.macros))
 	for _, m := range c.macros {
-		c.viewMacros = append(c.viewMacros, &Macro{
+		v := &Macro{
 			Name: m.name, Condition: m.cond.text, Pos: m.pos, CondPos: m.condPos,
 			Index: m.index, Visibility: m.vis, cond: m.cond,
-		})
+		}
+		c.viewMacros = append(c.viewMacros, v)
+		c.macroIndex[m.name] = v
 	}
 
 	c.viewRules = make([]*Rule, 0, len(c.rules))
+	c.ruleIndex = make(map[string]*Rule, len(c.rules))
 	for _, s := range c.rules {
 		var excs []Exception
 		for _, e := range s.exceptions {
@@ -83,5 +87,6 @@ func (c *Collection) rebuild(r *reader) {
 			Index: s.index, Visibility: s.vis,
 			cond: cond, output: s.output,
 		})
+		c.ruleIndex[s.name] = c.viewRules[len(c.viewRules)-1]
 	}
 }

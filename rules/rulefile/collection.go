@@ -66,7 +66,7 @@ type listState struct {
 
 type macroState struct {
 	name       string
-	cond       condText
+	cond       segText
 	pos        Position
 	condPos    Position
 	index, vis int

@@ -25,31 +25,50 @@ type textPart struct {
 	at         Position
 }
 
-// scalarSource is a YAML scalar value and where it is in its file.
+// scalarSource is a YAML scalar value and where it is in its file. text is
+// the part of the value that is used (all of it, or the output without its
+// surrounding blanks, then starting skip bytes into value).
 type scalarSource struct {
 	data  []byte
 	pos   Position
 	style yaml.Style
 	value string
-	skip  int // bytes of value before the part's text (trimmed output)
+	text  string
+	skip  int
 }
 
 func newScalarSource(r *reader, n *yaml.Node) *scalarSource {
-	return &scalarSource{data: r.src.Data, pos: r.pos(n), style: n.Style, value: n.Value}
+	return &scalarSource{data: r.src.Data, pos: r.pos(n), style: n.Style, value: n.Value, text: n.Value}
 }
 
-// fromScalar starts a text with one YAML value.
-func fromScalar(src *scalarSource) condText {
-	return condText{text: src.value, parts: []textPart{{start: 0, end: len(src.value), src: src}}}
+// segText is text assembled from YAML values by appends (joined with a
+// separator). It is kept as segments so that an append costs O(1), and built
+// into a condText once per Add.
+type segText struct {
+	segs []textSeg
 }
 
-// appendScalar appends sep and a YAML value.
-func (c condText) appendScalar(sep string, src *scalarSource) condText {
-	out := condText{text: c.text + sep + src.value, parts: make([]textPart, len(c.parts), len(c.parts)+1)}
-	copy(out.parts, c.parts)
-	start := len(c.text) + len(sep)
-	out.parts = append(out.parts, textPart{start: start, end: start + len(src.value), src: src})
-	return out
+type textSeg struct {
+	sep string
+	src *scalarSource
+}
+
+func newSegText(src *scalarSource) segText { return segText{segs: []textSeg{{src: src}}} }
+
+// add appends sep and a value.
+func (t *segText) add(sep string, src *scalarSource) {
+	t.segs = append(t.segs, textSeg{sep: sep, src: src})
+}
+
+func (t segText) build() condText {
+	var tb textBuilder
+	for _, s := range t.segs {
+		tb.b.WriteString(s.sep)
+		start := tb.b.Len()
+		tb.b.WriteString(s.src.text)
+		tb.parts = append(tb.parts, textPart{start: start, end: tb.b.Len(), src: s.src})
+	}
+	return tb.done()
 }
 
 // builder assembles a condText from pieces.

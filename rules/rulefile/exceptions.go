@@ -222,12 +222,11 @@ func (it *item) excValues(e mapEntry) ([]rawValue, bool) {
 
 // validateException checks a new exception and fills in Falco's default
 // comparison operators.
-func (it *item) validateException(x *rawException, _ *Exception) (*Exception, bool) {
+func (it *item) validateException(x *rawException) (*Exception, bool) {
 	ex := &Exception{Name: x.name, Pos: it.r.pos(x.node)}
 	f := x.fields
 	ex.Single = f.single
 	ex.Fields = append([]string(nil), f.items...)
-	at := x.node
 	if f.single {
 		switch {
 		case x.comps == nil:
@@ -263,47 +262,65 @@ func (it *item) validateException(x *rawException, _ *Exception) (*Exception, bo
 			}
 		}
 	}
-	_ = at
-	if !it.addValues(ex, x.values) {
+	tuples, pos, ok := it.checkValues(ex, x.values)
+	if !ok {
 		return nil, false
 	}
+	ex.tuples, ex.ValuePos = tuples, pos
 	return ex, true
 }
 
-// addValues checks values against the exception's form and appends them.
-func (it *item) addValues(ex *Exception, values []rawValue) bool {
+// checkValues checks values against an exception's form and returns them as
+// tuples, with their positions.
+func (it *item) checkValues(ex *Exception, values []rawValue) ([][]excValue, []Position, bool) {
+	tuples := make([][]excValue, 0, len(values))
+	pos := make([]Position, 0, len(values))
 	for _, v := range values {
 		if ex.Single {
 			if v.isList {
 				it.errorf(CodeValidate, v.node, "exception '%s': expected values array to contain a list of strings", ex.Name)
-				return false
+				return nil, nil, false
 			}
-			ex.tuples = append(ex.tuples, []excValue{{s: v.scalar}})
+			tuples = append(tuples, []excValue{{s: v.scalar}})
 		} else {
 			if !v.isList || len(v.tuple) != len(ex.Fields) {
 				it.errorf(CodeValidate, v.node, "exception '%s': fields and values lists must have equal length", ex.Name)
-				return false
+				return nil, nil, false
 			}
-			ex.tuples = append(ex.tuples, v.tuple)
+			tuples = append(tuples, v.tuple)
 		}
-		ex.ValuePos = append(ex.ValuePos, it.r.pos(v.node))
+		pos = append(pos, it.r.pos(v.node))
 	}
-	return true
+	return tuples, pos, true
 }
 
-// appendExceptions merges exceptions by name (override exceptions: append and
-// the deprecated append flag): a new name adds a complete exception, a known
-// name only adds values.
-func (it *item) appendExceptions(existing []*Exception, add []*rawException) []*Exception {
-	for _, x := range add {
-		var prev *Exception
-		for _, e := range existing {
-			if e.Name == x.name {
-				prev = e
-				break
-			}
+// excPlan is a checked append of exceptions to a rule: new exceptions, and
+// values for exceptions that exist (or are new in the same entry).
+type excPlan struct {
+	add    []*Exception
+	extend []excExtend
+}
+
+type excExtend struct {
+	target *Exception
+	tuples [][]excValue
+	pos    []Position
+}
+
+// planExceptionAppend checks an append of exceptions (override exceptions:
+// append and the deprecated append flag) against the rule without changing
+// it: a new name must bring a complete exception, a known name only values.
+func (it *item) planExceptionAppend(s *ruleState, raws []*rawException) excPlan {
+	var plan excPlan
+	var added map[string]*Exception
+	for _, x := range raws {
+		var target *Exception
+		if i, ok := s.excIndex[x.name]; ok {
+			target = s.exceptions[i]
+		} else if e, ok := added[x.name]; ok {
+			target = e
 		}
-		if prev == nil {
+		if target == nil {
 			if x.fields == nil {
 				it.errorf(CodeValidate, x.node, "exception '%s' must have a 'fields' property with a list of fields", x.name)
 				continue
@@ -312,8 +329,12 @@ func (it *item) appendExceptions(existing []*Exception, add []*rawException) []*
 				it.errorf(CodeValidate, x.node, "exception '%s' must have a 'values' property with a list of values", x.name)
 				continue
 			}
-			if ex, ok := it.validateException(x, nil); ok {
-				existing = append(existing, ex)
+			if ex, ok := it.validateException(x); ok {
+				plan.add = append(plan.add, ex)
+				if added == nil {
+					added = map[string]*Exception{}
+				}
+				added[x.name] = ex
 			}
 			continue
 		}
@@ -325,9 +346,28 @@ func (it *item) appendExceptions(existing []*Exception, add []*rawException) []*
 			it.errorf(CodeValidate, x.comps.node, "cannot append comps to existing exception '%s', only values", x.name)
 			continue
 		}
-		it.addValues(prev, x.values)
+		if tuples, pos, ok := it.checkValues(target, x.values); ok && len(tuples) > 0 {
+			plan.extend = append(plan.extend, excExtend{target: target, tuples: tuples, pos: pos})
+		}
 	}
-	return existing
+	return plan
+}
+
+// apply makes a checked plan part of the rule.
+func (p excPlan) apply(s *ruleState) {
+	for _, e := range p.add {
+		s.exceptions = append(s.exceptions, e)
+		if s.excIndex == nil {
+			s.excIndex = map[string]int{}
+		}
+		if _, dup := s.excIndex[e.Name]; !dup {
+			s.excIndex[e.Name] = len(s.exceptions) - 1
+		}
+	}
+	for _, x := range p.extend {
+		x.target.tuples = append(x.target.tuples, x.tuples...)
+		x.target.ValuePos = append(x.target.ValuePos, x.pos...)
+	}
 }
 
 // Comparison operators accepted in exception comps, and the string operators

@@ -330,7 +330,7 @@ func (r *reader) readList(it *item, m *mapping) {
 			it.errorf(CodeValidate, nil, "list uses 'append' or 'override.items: append' but no list by that name is defined yet")
 			return
 		}
-		prev.items = append(prev.items[:len(prev.items):len(prev.items)], items...)
+		prev.items = append(prev.items, items...)
 		prev.vis = c.next()
 		return
 	}
@@ -371,16 +371,16 @@ func (r *reader) readMacro(it *item, m *mapping) {
 			it.errorf(CodeValidate, nil, "macro uses 'append' or 'override.condition: append' but no macro by that name is defined yet")
 			return
 		}
-		prev.cond = prev.cond.appendScalar(" ", src)
+		prev.cond.add(" ", src)
 		prev.vis = c.next()
 		return
 	}
 	s := c.next()
 	if prev := c.macroBy[name]; prev != nil {
-		prev.cond, prev.pos, prev.condPos, prev.vis = fromScalar(src), it.pos, r.pos(cn), s
+		prev.cond, prev.pos, prev.condPos, prev.vis = newSegText(src), it.pos, r.pos(cn), s
 		return
 	}
-	mc := &macroState{name: name, cond: fromScalar(src), pos: it.pos, condPos: r.pos(cn), index: s, vis: s}
+	mc := &macroState{name: name, cond: newSegText(src), pos: it.pos, condPos: r.pos(cn), index: s, vis: s}
 	c.macros = append(c.macros, mc)
 	c.macroBy[name] = mc
 }

@@ -1,6 +1,9 @@
 package rulefile
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Bounds on list flattening: one list, and all lists together.
 const (
@@ -58,9 +61,10 @@ func (c *Collection) rebuild(r *reader) {
 	c.viewMacros = make([]*Macro, 0, len(c.macros))
 	c.macroIndex = make(map[string]*Macro, len(c.macros))
 	for _, m := range c.macros {
+		cond := m.cond.build()
 		v := &Macro{
-			Name: m.name, Condition: m.cond.text, Pos: m.pos, CondPos: m.condPos,
-			Index: m.index, Visibility: m.vis, cond: m.cond,
+			Name: m.name, Condition: cond.text, Pos: m.pos, CondPos: m.condPos,
+			Index: m.index, Visibility: m.vis, cond: cond,
 		}
 		c.viewMacros = append(c.viewMacros, v)
 		c.macroIndex[m.name] = v
@@ -75,17 +79,19 @@ func (c *Collection) rebuild(r *reader) {
 			x.Values = e.renderValues()
 			excs = append(excs, x)
 		}
-		cond := expandExceptions(s.cond, s.condPos, s.exceptions)
+		raw := s.cond.build()
+		cond := expandExceptions(raw, s.condPos, s.exceptions)
+		output := s.output.build()
 		c.viewRules = append(c.viewRules, &Rule{
-			Name: s.name, Desc: s.desc, Output: s.output.text, Source: s.source,
-			Condition: cond.text, RawCondition: s.cond.text,
-			Priority: s.priority, Tags: append([]string(nil), s.tags...), Enabled: s.enabled,
+			Name: s.name, Desc: strings.Join(s.desc, " "), Output: output.text, Source: s.source,
+			Condition: cond.text, RawCondition: raw.text,
+			Priority: s.priority, Tags: s.sortedTags(), Enabled: s.enabled,
 			SkipIfUnknownFilter: s.skipUnknown, WarnEvttypes: s.warnEv,
 			Capture: s.capture, CaptureDuration: s.captureDuration,
 			Exceptions: excs, UnknownSource: s.unknownSource,
 			Pos: s.pos, CondPos: s.condPos, OutputPos: s.outputPos,
 			Index: s.index, Visibility: s.vis,
-			cond: cond, output: s.output,
+			cond: cond, output: output,
 		})
 		c.ruleIndex[s.name] = c.viewRules[len(c.viewRules)-1]
 	}

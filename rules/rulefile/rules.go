@@ -7,32 +7,54 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
+// ruleState is a rule as collected so far. Appends change it in place and
+// cost O(size of the append), so that many appends to one rule stay linear.
 type ruleState struct {
-	name, desc, source  string
-	cond, output        condText
+	name, source        string
+	desc                []string // pieces joined by one blank
+	cond, output        segText
 	condPos, outputPos  Position
 	priority            Priority
-	tags                []string // sorted, unique
+	tags                map[string]bool
 	enabled             bool
 	skipUnknown, warnEv bool
 	capture             bool
 	captureDuration     uint64
 	exceptions          []*Exception
+	excIndex            map[string]int // the first exception of each name
 	unknownSource       bool
 	pos                 Position
 	index, vis          int
 }
 
-// clone copies the state deeply enough that changing the copy's exceptions
-// (values included) never changes the original.
-func (s *ruleState) clone() *ruleState {
-	c := *s
-	c.tags = append([]string(nil), s.tags...)
-	c.exceptions = make([]*Exception, len(s.exceptions))
-	for i, e := range s.exceptions {
-		c.exceptions[i] = e.clone()
+func (s *ruleState) setExceptions(excs []*Exception) {
+	s.exceptions = excs
+	s.excIndex = make(map[string]int, len(excs))
+	for i, e := range excs {
+		if _, dup := s.excIndex[e.Name]; !dup {
+			s.excIndex[e.Name] = i
+		}
 	}
-	return &c
+}
+
+func (s *ruleState) sortedTags() []string {
+	if len(s.tags) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(s.tags))
+	for t := range s.tags {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func tagSet(tags []string) map[string]bool {
+	m := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		m[t] = true
+	}
+	return m
 }
 
 // Keys that an override may append to or replace.
@@ -40,10 +62,6 @@ var (
 	ruleAppendable  = keySet("condition", "output", "desc", "tags", "exceptions")
 	ruleReplaceable = keySet("condition", "output", "desc", "priority", "tags", "exceptions", "enabled",
 		"warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration")
-	// Processing order of override keys (Falco's).
-	ruleAppendOrder  = []string{"condition", "exceptions", "output", "desc", "tags"}
-	ruleReplaceOrder = []string{"condition", "exceptions", "output", "desc", "tags", "priority", "enabled",
-		"warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration"}
 )
 
 const defaultSource = "syscall"
@@ -76,7 +94,7 @@ func (r *reader) readRule(it *item, m *mapping) {
 	}
 }
 
-// readSource decodes `source` for updates: absent, null or empty mean
+// updateSource decodes `source` for updates: absent, null or empty mean
 // "unspecified".
 func (it *item) updateSource(m *mapping) (string, *yaml.Node) {
 	e, ok := m.get("source")
@@ -98,11 +116,11 @@ func (it *item) checkSameSource(prev *ruleState, source string, at *yaml.Node) {
 
 func (r *reader) defineRule(it *item, m *mapping) {
 	s := &ruleState{name: it.name, enabled: true, warnEv: true, pos: it.pos}
-	var condOK, outOK bool
-	var cn, on *yaml.Node
-	_, cn, condOK = it.reqString(m, "condition")
-	_, on, outOK = it.reqString(m, "output")
-	s.desc, _, _ = it.reqString(m, "desc")
+	_, cn, condOK := it.reqString(m, "condition")
+	_, on, outOK := it.reqString(m, "output")
+	if desc, _, ok := it.reqString(m, "desc"); ok {
+		s.desc = []string{desc}
+	}
 	if pri, pn, ok := it.reqString(m, "priority"); ok {
 		p, err := ParsePriority(pri)
 		if err != nil {
@@ -127,29 +145,20 @@ func (r *reader) defineRule(it *item, m *mapping) {
 			s.tags = tagSet(tags)
 		}
 	}
-	excs, excOK := it.readExceptions(m, false)
+	raws, excOK := it.readExceptions(m, false)
 	if condOK {
-		s.cond, s.condPos = fromScalar(newScalarSource(r, cn)), r.pos(cn)
+		s.cond, s.condPos = newSegText(newScalarSource(r, cn)), r.pos(cn)
 	}
 	if outOK {
-		s.output, s.outputPos = trimmedOutput(r, on), r.pos(on)
+		s.output, s.outputPos = newSegText(trimmedOutput(r, on)), r.pos(on)
 	}
 	c := r.c
 	prev := c.ruleByName[it.name]
 	if prev != nil && prev.source != s.source {
-		at := sourceNode
-		it.errorf(CodeValidate, at, "rule has been re-defined with a different source ('%s', previously '%s')", s.source, prev.source)
+		it.errorf(CodeValidate, sourceNode, "rule has been re-defined with a different source ('%s', previously '%s')", s.source, prev.source)
 	}
 	if excOK {
-		for _, e := range excs {
-			if e.fields == nil {
-				it.errorf(CodeValidate, e.node, "exception '%s' must have a 'fields' property with a list of fields", e.name)
-				continue
-			}
-			if ex, ok := it.validateException(e, nil); ok {
-				s.exceptions = append(s.exceptions, ex)
-			}
-		}
+		s.setExceptions(it.newExceptions(raws))
 	}
 	if it.failed {
 		return
@@ -167,21 +176,30 @@ func (r *reader) defineRule(it *item, m *mapping) {
 	c.ruleByName[it.name] = s
 }
 
+// newExceptions validates the exceptions of a definition or a replace: each
+// must be complete.
+func (it *item) newExceptions(raws []*rawException) []*Exception {
+	var out []*Exception
+	for _, x := range raws {
+		if x.fields == nil {
+			it.errorf(CodeValidate, x.node, "exception '%s' must have a 'fields' property with a list of fields", x.name)
+			continue
+		}
+		if ex, ok := it.validateException(x); ok {
+			out = append(out, ex)
+		}
+	}
+	return out
+}
+
 // trimmedOutput is the output value without surrounding blanks, as Falco
 // stores a rule's output.
-func trimmedOutput(r *reader, n *yaml.Node) condText {
+func trimmedOutput(r *reader, n *yaml.Node) *scalarSource {
 	src := newScalarSource(r, n)
-	t := fromScalar(src)
 	trimmed := strings.TrimLeft(src.value, outputBlanks)
-	lead := len(src.value) - len(trimmed)
-	trimmed = strings.TrimRight(trimmed, outputBlanks)
-	if lead == 0 && len(trimmed) == len(src.value) {
-		return t
-	}
-	// Keep the mapping of the kept bytes by shifting the part.
-	return condText{text: trimmed, parts: []textPart{{start: 0, end: len(trimmed), src: &scalarSource{
-		data: src.data, pos: src.pos, style: src.style, value: src.value, skip: lead,
-	}}}}
+	src.skip = len(src.value) - len(trimmed)
+	src.text = strings.TrimRight(trimmed, outputBlanks)
+	return src
 }
 
 const outputBlanks = " \t\n\r\f\v"
@@ -201,20 +219,6 @@ func (it *item) optUint(m *mapping, key string) (uint64, bool) {
 		return 0, false
 	}
 	return v, true
-}
-
-func tagSet(tags []string) []string {
-	out := append([]string(nil), tags...)
-	sort.Strings(out)
-	k := 0
-	for i, t := range out {
-		if i > 0 && t == out[k-1] {
-			continue
-		}
-		out[k] = t
-		k++
-	}
-	return out[:k]
 }
 
 // enableRule handles the deprecated shorthand: an entry with only `rule` and
@@ -244,10 +248,10 @@ func (r *reader) appendRule(it *item, m *mapping) {
 			cond = newScalarSource(r, cn)
 		}
 	}
-	var excs []*rawException
+	var raws []*rawException
 	hasExc := m.has("exceptions")
 	if hasExc {
-		excs, _ = it.readExceptions(m, true)
+		raws, _ = it.readExceptions(m, true)
 	}
 	source, sn := it.updateSource(m)
 	if it.failed {
@@ -262,24 +266,37 @@ func (r *reader) appendRule(it *item, m *mapping) {
 	if cond == nil && !hasExc {
 		it.errorf(CodeValidate, nil, "appended rule must have exceptions or condition property")
 	}
+	plan := it.planExceptionAppend(prev, raws)
 	if it.failed {
 		return
 	}
-	next := prev.clone()
-	if cond != nil && cond.value != "" {
-		next.cond = next.cond.appendScalar(" ", cond)
+	if cond != nil {
+		prev.cond.add(" ", cond)
 	}
-	next.exceptions = it.appendExceptions(next.exceptions, excs)
-	if it.failed {
-		return
-	}
-	next.vis = r.c.next()
-	*prev = *next
+	plan.apply(prev)
+	prev.vis = r.c.next()
+}
+
+// ruleUpdate is what an override entry appends or replaces.
+type ruleUpdate struct {
+	cond, output, desc *scalarSource
+	condNode, outNode  *yaml.Node
+	tags               []string
+	hasTags            bool
+	excs               []*rawException
+	hasExcs            bool
+
+	priority                                           Priority
+	enabled, warnEv, skip, capture                     bool
+	hasPriority, hasEnabled, hasWarn, hasSkip, hasCapt bool
+	captureDuration                                    uint64
+	hasDuration                                        bool
 }
 
 // overrideRule handles `override:`: the listed keys are appended to or
 // replaced in an existing rule; every overridable key present must be listed
-// and every listed key must be present.
+// and every listed key must be present. Nothing changes unless the whole
+// entry is valid.
 func (r *reader) overrideRule(it *item, m *mapping, app, rep map[string]*yaml.Node) {
 	expected := map[string]bool{}
 	for _, e := range m.entries {
@@ -299,21 +316,7 @@ func (r *reader) overrideRule(it *item, m *mapping, app, rep map[string]*yaml.No
 		delete(expected, key)
 		return true
 	}
-
-	type update struct {
-		cond, output, desc *scalarSource
-		condNode, outNode  *yaml.Node
-		tags               []string
-		hasTags            bool
-		excs               []*rawException
-		hasExcs            bool
-	}
-	var add, set update
-	var pri Priority
-	var hasPri, enabled, hasEnabled, warnEv, hasWarn, skip, hasSkip, capture, hasCapture, hasDur bool
-	var dur uint64
-
-	readCommon := func(u *update, ops map[string]*yaml.Node, op string, appendMode bool) {
+	readCommon := func(u *ruleUpdate, ops map[string]*yaml.Node, op string, appendMode bool) {
 		for _, key := range []string{"condition", "exceptions", "output", "desc", "tags"} {
 			if !take(ops, op, key) {
 				continue
@@ -342,6 +345,7 @@ func (r *reader) overrideRule(it *item, m *mapping, app, rep map[string]*yaml.No
 			}
 		}
 	}
+	var add, set ruleUpdate
 	readCommon(&add, app, "append", true)
 	readCommon(&set, rep, "replace", false)
 	if take(rep, "replace", "priority") {
@@ -350,23 +354,23 @@ func (r *reader) overrideRule(it *item, m *mapping, app, rep map[string]*yaml.No
 			if err != nil {
 				it.errorf(CodeYAMLValidate, pn, "%s", err.Error())
 			}
-			pri, hasPri = p, true
+			set.priority, set.hasPriority = p, true
 		}
 	}
 	if take(rep, "replace", "enabled") {
-		enabled, hasEnabled = it.reqBool(m, "enabled")
+		set.enabled, set.hasEnabled = it.reqBool(m, "enabled")
 	}
 	if take(rep, "replace", "warn_evttypes") {
-		warnEv, hasWarn = it.reqBool(m, "warn_evttypes")
+		set.warnEv, set.hasWarn = it.reqBool(m, "warn_evttypes")
 	}
 	if take(rep, "replace", "skip-if-unknown-filter") {
-		skip, hasSkip = it.reqBool(m, "skip-if-unknown-filter")
+		set.skip, set.hasSkip = it.reqBool(m, "skip-if-unknown-filter")
 	}
 	if take(rep, "replace", "capture") {
-		capture, hasCapture = it.reqBool(m, "capture")
+		set.capture, set.hasCapt = it.reqBool(m, "capture")
 	}
 	if take(rep, "replace", "capture_duration") {
-		dur, hasDur = it.optUint(m, "capture_duration")
+		set.captureDuration, set.hasDuration = it.optUint(m, "capture_duration")
 	}
 	for _, e := range m.entries {
 		if expected[e.key] {
@@ -388,77 +392,72 @@ func (r *reader) overrideRule(it *item, m *mapping, app, rep map[string]*yaml.No
 		return
 	}
 	it.checkSameSource(prev, source, sn)
+	plan := it.planExceptionAppend(prev, add.excs)
+	var replaced []*Exception
+	if set.hasExcs {
+		replaced = it.newExceptions(set.excs)
+	}
 	if it.failed {
 		return
 	}
-	next := prev.clone()
+
+	// Falco applies the appends, then the replacements, and counts each as
+	// a change of the rule.
 	if len(app) > 0 {
 		if add.cond != nil {
-			next.cond = next.cond.appendScalar(" ", add.cond)
+			prev.cond.add(" ", add.cond)
 		}
 		if add.output != nil {
-			next.output = next.output.appendScalar(" ", add.output)
+			prev.output.add(" ", add.output)
 		}
 		if add.desc != nil {
-			next.desc += " " + add.desc.value
+			prev.desc = append(prev.desc, add.desc.value)
 		}
 		if add.hasTags {
-			next.tags = tagSet(append(next.tags, add.tags...))
+			if prev.tags == nil {
+				prev.tags = map[string]bool{}
+			}
+			for _, t := range add.tags {
+				prev.tags[t] = true
+			}
 		}
-		if add.hasExcs {
-			next.exceptions = it.appendExceptions(next.exceptions, add.excs)
-		}
+		plan.apply(prev)
+		prev.vis = c.next()
 	}
 	if len(rep) > 0 {
 		if set.cond != nil {
-			next.cond, next.condPos = fromScalar(set.cond), r.pos(set.condNode)
+			prev.cond, prev.condPos = newSegText(set.cond), r.pos(set.condNode)
 		}
 		if set.output != nil {
-			next.output, next.outputPos = fromScalar(set.output), r.pos(set.outNode)
+			prev.output, prev.outputPos = newSegText(set.output), r.pos(set.outNode)
 		}
 		if set.desc != nil {
-			next.desc = set.desc.value
+			prev.desc = []string{set.desc.value}
 		}
 		if set.hasTags {
-			next.tags = tagSet(set.tags)
+			prev.tags = tagSet(set.tags)
 		}
 		if set.hasExcs {
-			var excs []*Exception
-			for _, e := range set.excs {
-				if ex, ok := it.validateException(e, nil); ok {
-					excs = append(excs, ex)
-				}
-			}
-			next.exceptions = excs
+			prev.setExceptions(replaced)
 		}
-		if hasPri {
-			next.priority = pri
+		if set.hasPriority {
+			prev.priority = set.priority
 		}
-		if hasEnabled {
-			next.enabled = enabled
+		if set.hasEnabled {
+			prev.enabled = set.enabled
 		}
-		if hasWarn {
-			next.warnEv = warnEv
+		if set.hasWarn {
+			prev.warnEv = set.warnEv
 		}
-		if hasSkip {
-			next.skipUnknown = skip
+		if set.hasSkip {
+			prev.skipUnknown = set.skip
 		}
-		if hasCapture {
-			next.capture = capture
+		if set.hasCapt {
+			prev.capture = set.capture
 		}
-		if hasDur {
-			next.captureDuration = dur
+		if set.hasDuration {
+			prev.captureDuration = set.captureDuration
 		}
+		prev.vis = c.next()
 	}
-	if it.failed {
-		return
-	}
-	// Falco counts the append and the replace part as two changes.
-	if len(app) > 0 {
-		next.vis = c.next()
-	}
-	if len(rep) > 0 {
-		next.vis = c.next()
-	}
-	*prev = *next
 }

@@ -148,8 +148,12 @@ func TestProblemCap(t *testing.T) {
 		t.Fatalf("%d problems", len(ps))
 	}
 	last := ps[len(ps)-1]
-	if last.Severity != SeverityError || !strings.Contains(last.Message, "50 more problems") {
+	if last.Severity != SeverityError || last.Code != CodeTooManyProblems || !strings.Contains(last.Message, "50 more problems") {
 		t.Fatalf("summary: %s", last)
+	}
+	_, ps = load(t, strings.Repeat("- unknown: item\n", maxProblemsPerFile+3))
+	if last := ps[len(ps)-1]; len(ps) != maxProblemsPerFile+1 || last.Severity != SeverityWarning || !strings.Contains(last.Message, "3 more problems") {
+		t.Fatalf("warnings only: %d problems, last %s", len(ps), last)
 	}
 }
 

@@ -43,6 +43,9 @@ const (
 
 // Warning codes (Falco's load_result warning codes, plus Vigil's
 // LOAD_DUPLICATE_KEY).
+//
+// LOAD_TOO_MANY_PROBLEMS summarises the problems of a file beyond the first
+// thousand; it is an error when any of them is.
 const (
 	CodeUnknownSource          Code = "LOAD_UNKNOWN_SOURCE"
 	CodeUnsafeNACheck          Code = "LOAD_UNSAFE_NA_CHECK"
@@ -60,6 +63,7 @@ const (
 	CodeCompileConditionHint   Code = "LOAD_COMPILE_CONDITION"
 	CodeUnknownKey             Code = "LOAD_UNKNOWN_KEY"
 	CodeDuplicateKey           Code = "LOAD_DUPLICATE_KEY"
+	CodeTooManyProblems        Code = "LOAD_TOO_MANY_PROBLEMS"
 )
 
 // Item kinds used in Problem.ItemKind.

@@ -54,12 +54,11 @@ func (r *reader) report(p Problem) {
 func (r *reader) finish() []Problem {
 	if r.dropped > 0 {
 		sev := SeverityWarning
-		code := CodeUnknownItem
 		if r.droppedError {
-			sev, code = SeverityError, CodeYAMLValidate
+			sev = SeverityError
 		}
 		r.problems = append(r.problems, Problem{
-			Severity: sev, Code: code, Pos: Position{File: r.src.Name},
+			Severity: sev, Code: CodeTooManyProblems, Pos: Position{File: r.src.Name},
 			Message: fmt.Sprintf("%d more problems in this file are not reported", r.dropped),
 		})
 	}
@@ -190,17 +189,6 @@ func (it *item) reqString(m *mapping, key string) (string, *yaml.Node, bool) {
 		return "", nil, false
 	}
 	return it.scalarValue(e, key)
-}
-
-// optString decodes an optional scalar: absent is fine, present must be a
-// non-empty scalar.
-func (it *item) optString(m *mapping, key string) (string, *yaml.Node, bool, bool) {
-	e, ok := m.get(key)
-	if !ok {
-		return "", nil, false, true
-	}
-	s, n, ok := it.scalarValue(e, key)
-	return s, n, true, ok
 }
 
 func (it *item) scalarValue(e mapEntry, key string) (string, *yaml.Node, bool) {

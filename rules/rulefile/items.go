@@ -32,7 +32,7 @@ func keySet(keys ...string) map[string]bool {
 // identifier, a list as a bare string.
 var (
 	macroNameRE = regexp.MustCompile(`^[a-zA-Z]+[a-zA-Z0-9_]*$`)
-	listNameRE  = regexp.MustCompile(`^[^()"'\s=,]+$`)
+	listNameRE  = regexp.MustCompile(`^[^()"'\t\n\v\f\r =,]+$`)
 )
 
 // readItem reads one top-level entry. The kind is decided by the first of

@@ -193,3 +193,14 @@ func TestLookupByName(t *testing.T) {
 		t.Fatal("lookups are per kind")
 	}
 }
+
+func TestListNameValidity(t *testing.T) {
+	for name, valid := range map[string]bool{
+		"a": true, "a.b-c/d*": true, "0x1": true, "ünï": true, "a b": false, "a\vb": false, "a\tb": false,
+		"(a": false, "a)": false, `a"`: false, "a'": false, "a=b": false, "a,b": false,
+	} {
+		if got := listNameRE.MatchString(name); got != valid {
+			t.Errorf("%q: valid=%v, want %v", name, got, valid)
+		}
+	}
+}

@@ -24,7 +24,9 @@ static __always_inline bool in_compat(struct task_struct *t)
 {
 	if (!bpf_core_field_exists(t->thread_info.status))
 		return false;
-	return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
+	/* t is a BTF pointer (bpf_get_current_task_btf or a tp_btf argument):
+	 * a direct load, no helper call, on the path of every syscall */
+	return t->thread_info.status & TS_COMPAT;
 }
 
 static __always_inline u64 sc_arg(struct pt_regs *regs, u32 i, bool compat)
@@ -58,7 +60,7 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
 
 static __always_inline bool in_compat(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, thread_info.flags) & (1UL << TIF_32BIT);
+	return t->thread_info.flags & (1UL << TIF_32BIT);
 }
 
 static __always_inline u64 sc_arg(struct pt_regs *regs, u32 i, bool compat)
@@ -79,18 +81,52 @@ static __always_inline u64 sc_arg(struct pt_regs *regs, u32 i, bool compat)
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
+/* The file behind fd of task t, which must be a BTF pointer (direct loads). */
 static __always_inline struct file *fd_file(struct task_struct *t, s64 fd)
 {
 	if (fd < 0)
 		return 0;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	u32 max = BPF_CORE_READ(fdt, max_fds);
-	if ((u64)fd >= max)
+	struct files_struct *files = t->files;
+	if (!files)
 		return 0;
-	struct file **arr = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = files->fdt;
+	if (!fdt)
+		return 0;
+	if ((u64)fd >= fdt->max_fds)
+		return 0;
+	struct file **arr = fdt->fd;
 	struct file *f = 0;
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
+}
+
+/*
+ * bpf_rdonly_cast (Linux 6.2+) turns a kernel pointer obtained as a plain
+ * number into a read-only BTF pointer, so the following field reads are
+ * plain loads instead of bpf_probe_read_kernel calls. Weak: on older kernels
+ * the branches using it are removed at load time and the probe-read
+ * fallbacks run.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#define ksym_exists(sym) (!!(sym))
+#define use_rdonly_cast() (ksym_exists(bpf_rdonly_cast) && !no_rdonly_cast)
+
+/* Device (kernel dev_t) and inode number of the file f. */
+static __always_inline void file_dev_ino(struct file *f, u64 *dev, u64 *ino)
+{
+	if (!f)
+		return;
+	if (use_rdonly_cast()) {
+		struct file *ff = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+		struct inode *in = ff->f_inode;
+		*ino = in->i_ino;
+		*dev = in->i_sb->s_dev;
+		return;
+	}
+	struct inode *in = BPF_CORE_READ(f, f_inode);
+	*ino = BPF_CORE_READ(in, i_ino);
+	*dev = BPF_CORE_READ(in, i_sb, s_dev);
 }
 
 /* SockInfo blob (record.SockInfo) for the socket behind f; empty when f is not a socket. */
@@ -100,18 +136,10 @@ static __always_inline void put_sockinfo(struct rb *b, struct file *f)
 		put_empty(b);
 		return;
 	}
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	umode_t mode = BPF_CORE_READ(ino, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK) {
-		put_empty(b);
-		return;
-	}
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	struct sock *sk = BPF_CORE_READ(so, sk);
-	if (!sk) {
-		put_empty(b);
-		return;
-	}
+	u16 family, type, proto, lport = 0, rport = 0;
+	u8 state;
+	u64 peer = 0;
+	struct sock *skp;
 	u8 *d = fld(b);
 	u64 *z = (u64 *)d;
 	z[0] = 0;
@@ -120,25 +148,81 @@ static __always_inline void put_sockinfo(struct rb *b, struct file *f)
 	z[3] = 0;
 	z[4] = 0;
 	z[5] = 0;
-	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	*(u16 *)(d + 0) = family;
-	*(u16 *)(d + 2) = BPF_CORE_READ(sk, sk_type);
-	*(u16 *)(d + 4) = BPF_CORE_READ(sk, sk_protocol);
-	*(u8 *)(d + 6) = BPF_CORE_READ(sk, __sk_common.skc_state);
-	if (family == 2 /* AF_INET */ || family == 10 /* AF_INET6 */) {
-		*(u16 *)(d + 8) = BPF_CORE_READ(sk, __sk_common.skc_num);
-		*(u16 *)(d + 10) = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (use_rdonly_cast()) {
+		struct file *ff = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+		if ((ff->f_inode->i_mode & S_IFMT) != S_IFSOCK) {
+			put_empty(b);
+			return;
+		}
+		struct socket *so = bpf_rdonly_cast(ff->private_data, bpf_core_type_id_kernel(struct socket));
+		struct sock *sk = so->sk;
+		if (!sk) {
+			put_empty(b);
+			return;
+		}
+		skp = sk;
+		family = sk->__sk_common.skc_family;
+		type = sk->sk_type;
+		proto = sk->sk_protocol;
+		state = sk->__sk_common.skc_state;
+		if (family == 2 /* AF_INET */) {
+			lport = sk->__sk_common.skc_num;
+			rport = bpf_ntohs(sk->__sk_common.skc_dport);
+			*(u32 *)(d + 16) = sk->__sk_common.skc_rcv_saddr;
+			*(u32 *)(d + 32) = sk->__sk_common.skc_daddr;
+		} else if (family == 10 /* AF_INET6 */) {
+			lport = sk->__sk_common.skc_num;
+			rport = bpf_ntohs(sk->__sk_common.skc_dport);
+			for (int i = 0; i < 4; i++) {
+				*(u32 *)(d + 16 + 4 * i) = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[i];
+				*(u32 *)(d + 32 + 4 * i) = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[i];
+			}
+		} else if (family == 1 /* AF_UNIX */) {
+			struct unix_sock *us = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct unix_sock));
+			peer = (u64)us->peer;
+		}
+	} else {
+		struct inode *ino = BPF_CORE_READ(f, f_inode);
+		umode_t mode = BPF_CORE_READ(ino, i_mode);
+		if ((mode & S_IFMT) != S_IFSOCK) {
+			put_empty(b);
+			return;
+		}
+		struct socket *so = BPF_CORE_READ(f, private_data);
+		struct sock *sk = BPF_CORE_READ(so, sk);
+		if (!sk) {
+			put_empty(b);
+			return;
+		}
+		skp = sk;
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		type = BPF_CORE_READ(sk, sk_type);
+		proto = BPF_CORE_READ(sk, sk_protocol);
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		if (family == 2 || family == 10) {
+			lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+			rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		}
 		if (family == 2) {
 			*(u32 *)(d + 16) = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
 			*(u32 *)(d + 32) = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		} else {
+		} else if (family == 10) {
 			bpf_core_read(d + 16, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 			bpf_core_read(d + 32, 16, &sk->__sk_common.skc_v6_daddr);
+		} else if (family == 1) {
+			struct unix_sock *us = (void *)sk;
+			peer = (u64)BPF_CORE_READ(us, peer);
 		}
-	} else if (family == 1 /* AF_UNIX */) {
-		struct unix_sock *us = (void *)sk;
-		*(u64 *)(d + 16) = (u64)sk;
-		*(u64 *)(d + 32) = (u64)BPF_CORE_READ(us, peer);
+	}
+	*(u16 *)(d + 0) = family;
+	*(u16 *)(d + 2) = type;
+	*(u16 *)(d + 4) = proto;
+	*(u8 *)(d + 6) = state;
+	*(u16 *)(d + 8) = lport;
+	*(u16 *)(d + 10) = rport;
+	if (family == 1) {
+		*(u64 *)(d + 16) = (u64)skp;
+		*(u64 *)(d + 32) = peer;
 	}
 	fld_end(b, V_SOCK_INFO_SIZE);
 }

@@ -263,12 +263,8 @@ HANDLER(h_open)
 	rec_arg(&b, 2, mode);
 	rec_arg(&b, 3, resolve);
 	u64 dev = 0, ino = 0;
-	if (ret >= 0) {
-		struct file *f = fd_file(t, ret);
-		struct inode *in = BPF_CORE_READ(f, f_inode);
-		ino = BPF_CORE_READ(in, i_ino);
-		dev = BPF_CORE_READ(in, i_sb, s_dev);
-	}
+	if (ret >= 0)
+		file_dev_ino(fd_file(t, ret), &dev, &ino);
 	rec_arg(&b, 4, dev);
 	rec_arg(&b, 5, ino);
 	if (st) {

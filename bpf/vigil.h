@@ -23,6 +23,8 @@ const volatile u32 cpus_per_ring = 1;
 const volatile u64 wakeup_bytes = 1 << 20;
 /* Cgroup hierarchy whose path exec records carry: 0 memory, 1 pids, 2 unified (v2). */
 const volatile u32 cgroup_hierarchy = 0;
+/* Read kernel objects with bpf_probe_read_kernel even where bpf_rdonly_cast exists (tests). */
+const volatile u32 no_rdonly_cast = 0;
 /* Record kind of each syscall slot (the native syscall number; COMPAT_SLOT for unmapped ia32 calls). */
 const volatile u16 kind_of_slot[V_MAX_SYSCALLS] = {};
 /* ia32 syscall number -> native slot, NO_SLOT when there is no 64-bit equivalent. */

@@ -60,8 +60,23 @@ func testInterest() []string {
 // openTestProbe opens a probe recording everything, this process included.
 func openTestProbe(t *testing.T) *Probe {
 	t.Helper()
+	return openTestProbeCfg(t, Config{})
+}
+
+// readModes runs f once with the programs reading kernel objects through
+// bpf_rdonly_cast (where the kernel has it) and once through
+// bpf_probe_read_kernel, the fallback for older kernels.
+func readModes(t *testing.T, f func(t *testing.T, cfg Config)) {
+	t.Run("default", func(t *testing.T) { f(t, Config{}) })
+	t.Run("probe_read", func(t *testing.T) { f(t, Config{noRdonlyCast: true}) })
+}
+
+func openTestProbeCfg(t *testing.T, cfg Config) *Probe {
+	t.Helper()
 	requireBPF(t)
-	p, err := Open(Config{RingSize: 1 << 20, TraceSelf: true}, nil)
+	cfg.RingSize = 1 << 20
+	cfg.TraceSelf = true
+	p, err := Open(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +121,14 @@ func lockThread(t *testing.T) uint32 {
 	return uint32(unix.Gettid())
 }
 
-func TestCaptureOpenReadClose(t *testing.T) {
+func TestCaptureOpenReadClose(t *testing.T) { readModes(t, testOpenReadClose) }
+
+func testOpenReadClose(t *testing.T, cfg Config) {
 	path := filepath.Join(t.TempDir(), "vigil-open-test")
 	if err := os.WriteFile(path, []byte("hello vigil"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := openTestProbe(t) // after the file is written: only our open is recorded
+	p := openTestProbeCfg(t, cfg) // after the file is written: only our open is recorded
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
 		t.Fatal(err)
@@ -458,8 +475,10 @@ func TestCaptureMemfdExec(t *testing.T) {
 	}
 }
 
-func TestCaptureConnect(t *testing.T) {
-	p := openTestProbe(t)
+func TestCaptureConnect(t *testing.T) { readModes(t, testConnect) }
+
+func testConnect(t *testing.T, cfg Config) {
+	p := openTestProbeCfg(t, cfg)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -666,5 +685,113 @@ func TestSetInterestLive(t *testing.T) {
 	}
 	if c.DecodeErrors != 0 || c.ReadErrors != 0 {
 		t.Errorf("decode errors %d read errors %d", c.DecodeErrors, c.ReadErrors)
+	}
+}
+
+func TestCaptureUnixSockets(t *testing.T) { readModes(t, testUnixSockets) }
+
+func testUnixSockets(t *testing.T, cfg Config) {
+	path := filepath.Join(t.TempDir(), "vigil.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	p := openTestProbeCfg(t, cfg)
+	tid := lockThread(t)
+
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(pair[0])
+	unix.Close(pair[1])
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+
+	sp := waitFor(t, p, "socketpair", func(r *record.Record) bool {
+		return r.TID == tid && r.Kind == record.KindSocketpair
+	})
+	t.Log(sp)
+	if sp.Args[record.ArgSocketDomain] != unix.AF_UNIX || int(sp.Args[record.ArgSocketpairFd0]) != pair[0] || int(sp.Args[record.ArgSocketpairFd1]) != pair[1] || sp.Ret != 0 {
+		t.Errorf("socketpair %v, want fds %v", sp, pair)
+	}
+	c := waitFor(t, p, "unix connect", func(r *record.Record) bool {
+		return r.TID == tid && r.Kind == record.KindConnect && int(r.Args[record.ArgSockFd]) == fd
+	})
+	t.Log(c)
+	var sa record.Sockaddr
+	if !record.DecodeSockaddr(c.Data[record.DataSockAddr], &sa) || sa.Family != unix.AF_UNIX || string(sa.Path) != path {
+		t.Errorf("sockaddr %+v, want %s", sa, path)
+	}
+	var si record.SockInfo
+	if !record.DecodeSockInfo(c.Data[record.DataSockInfo], &si) || si.Family != unix.AF_UNIX || si.Type != unix.SOCK_STREAM {
+		t.Fatalf("sockinfo %+v", si)
+	}
+	if leU64(si.LocalAddr[:]) == 0 || leU64(si.RemoteAddr[:]) == 0 || leU64(si.LocalAddr[:]) == leU64(si.RemoteAddr[:]) {
+		t.Errorf("unix socket ids local %#x peer %#x", leU64(si.LocalAddr[:]), leU64(si.RemoteAddr[:]))
+	}
+}
+
+func leU64(b []byte) uint64 { return uint64(leU32(b)) | uint64(leU32(b[4:]))<<32 }
+
+// TestMergeOrder produces records on every CPU at once and checks that Read
+// delivers them in timestamp order.
+func TestMergeOrder(t *testing.T) {
+	p := openTestProbe(t)
+	if err := p.SetInterest([]string{"close"}); err != nil {
+		t.Fatal(err)
+	}
+	const perThread = 3000
+	workers := runtime.NumCPU()
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			for i := 0; i < perThread; i++ {
+				unix.Close(-1000 - w) // EBADF, still a close record
+			}
+			done <- struct{}{}
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var r record.Record
+	var last uint64
+	seen, outOfOrder := 0, 0
+	for seen < workers*perThread {
+		if err := p.Read(ctx, &r); err != nil {
+			t.Fatalf("after %d of %d records: %v", seen, workers*perThread, err)
+		}
+		if r.Kind != record.KindClose || int64(r.Args[record.ArgCloseFd]) > -1000 || int64(r.Args[record.ArgCloseFd]) <= -1000-int64(workers) {
+			continue
+		}
+		seen++
+		if r.TS < last {
+			outOfOrder++
+		}
+		last = max(last, r.TS)
+	}
+	c, _ := p.Counters()
+	if outOfOrder != 0 || c.Late != 0 {
+		t.Errorf("%d records out of order (late counter %d)", outOfOrder, c.Late)
+	}
+	if dropped := c.Kernel[record.KindClose][ReasonRingFull]; dropped != 0 {
+		t.Errorf("%d close records dropped", dropped)
 	}
 }

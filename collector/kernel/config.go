@@ -45,6 +45,11 @@ type Config struct {
 	// Interest is the initial interest set (see SetInterest). Default: none,
 	// so nothing is recorded until SetInterest is called.
 	Interest []string
+
+	// noRdonlyCast makes the programs read kernel objects with
+	// bpf_probe_read_kernel even where bpf_rdonly_cast (6.2+) exists, so
+	// tests cover the fallback used on older kernels.
+	noRdonlyCast bool
 }
 
 const (

@@ -149,9 +149,17 @@ func (p *Probe) prepareSpec() (*ebpf.CollectionSpec, error) {
 		set("cpus_per_ring", uint32(p.cfg.CPUsPerRing)),
 		set("wakeup_bytes", uint64(p.cfg.WakeupBytes)),
 		set("cgroup_hierarchy", p.cfg.cgroupHierarchyID()),
+		set("no_rdonly_cast", boolU32(p.cfg.noRdonlyCast)),
 		set("kind_of_slot", slots.kind),
 		set("ia32_slot", slots.ia32),
 	)
+}
+
+func boolU32(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // load creates the maps and loads the programs. An optional program the
@@ -242,6 +250,13 @@ func (p *Probe) createRings() error {
 }
 
 func (p *Probe) attach() error {
+	if err := p.attachRequired(); err != nil {
+		return err
+	}
+	return p.attachOptional()
+}
+
+func (p *Probe) attachRequired() error {
 	for _, name := range requiredPrograms {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p.coll.Programs[name], AttachType: ebpf.AttachTraceRawTp})
 		if err != nil {
@@ -249,6 +264,10 @@ func (p *Probe) attach() error {
 		}
 		p.links = append(p.links, l)
 	}
+	return nil
+}
+
+func (p *Probe) attachOptional() error {
 	tracefs, tracefsErr := ensureTracefs(!p.cfg.NoMountTracefs)
 	if tracefs != "" {
 		p.log.Debug("kernel probe: tracefs", "path", tracefs)
@@ -272,6 +291,44 @@ func (p *Probe) attach() error {
 		p.features = append(p.features, Feature{Name: feature, Enabled: true})
 	}
 	return nil
+}
+
+// detach closes every link, leaving programs and rings loaded (benchmarks
+// compare attached with detached costs without reloading).
+func (p *Probe) detach() error {
+	var errs []error
+	for _, l := range p.links {
+		errs = append(errs, l.Close())
+	}
+	p.links = nil
+	return errors.Join(errs...)
+}
+
+// reattach attaches again what detach detached.
+func (p *Probe) reattach() error {
+	if err := p.attachRequired(); err != nil {
+		return err
+	}
+	for _, e := range enterPrograms {
+		if !p.featureEnabled("enter_snapshot/" + e.prog[len("enter_"):]) {
+			continue
+		}
+		l, err := link.Tracepoint("syscalls", e.tracepoint, p.coll.Programs[e.prog], nil)
+		if err != nil {
+			return fmt.Errorf("attach %s: %w", e.tracepoint, err)
+		}
+		p.links = append(p.links, l)
+	}
+	return nil
+}
+
+func (p *Probe) featureEnabled(name string) bool {
+	for _, f := range p.features {
+		if f.Name == name {
+			return f.Enabled
+		}
+	}
+	return false
 }
 
 // Features reports the optional parts of the capture and whether each is active.
@@ -310,12 +367,7 @@ func (p *Probe) ApplyInterest(in Interest) error {
 // Close detaches every program and frees the maps and rings. It is safe to
 // call more than once.
 func (p *Probe) Close() error {
-	var errs []error
-	for _, l := range p.links {
-		errs = append(errs, l.Close())
-	}
-	p.links = nil
-	errs = append(errs, p.rd.close())
+	errs := []error{p.detach(), p.rd.close()}
 	if p.coll != nil {
 		p.coll.Close()
 		p.coll = nil

@@ -36,6 +36,11 @@ type reader struct {
 	lastTS  uint64
 	lastLog time.Time
 
+	// CLOCK_BOOTTIME is read through Go's monotonic clock (vDSO) from a base
+	// refreshed every second, not with a clock_gettime syscall per record.
+	bootBase uint64
+	monoBase time.Time
+
 	delivered  atomic.Uint64
 	late       atomic.Uint64
 	decodeErrs atomic.Uint64
@@ -121,6 +126,10 @@ func (r *reader) next(ctx context.Context, rec *record.Record) error {
 		return ringbuf.ErrClosed
 	}
 	for {
+		// Sample the clock before looking at the rings: a record that is
+		// not visible yet was stamped after this instant, minus at most
+		// the few microseconds a program takes from stamping to commit.
+		now := r.now()
 		best, n := -1, 0
 		for i := range r.rings {
 			h := &r.rings[i]
@@ -141,7 +150,6 @@ func (r *reader) next(ctx context.Context, rec *record.Record) error {
 			h := &r.rings[best]
 			ready := n == len(r.rings)
 			if !ready {
-				now := boottimeNS()
 				if due := h.ts + r.window; due <= now {
 					ready = true
 				} else {
@@ -197,6 +205,15 @@ func (r *reader) complain(msg string, err error) {
 	r.lastLog = now
 	r.log.Warn("kernel probe: "+msg, "err", err,
 		"decode_errors", r.decodeErrs.Load(), "read_errors", r.readErrs.Load())
+}
+
+// now returns CLOCK_BOOTTIME in ns, the clock of the records' timestamps.
+func (r *reader) now() uint64 {
+	since := time.Since(r.monoBase)
+	if r.bootBase == 0 || since > time.Second {
+		r.bootBase, r.monoBase, since = boottimeNS(), time.Now(), 0
+	}
+	return r.bootBase + uint64(since)
 }
 
 func boottimeNS() uint64 {

@@ -52,6 +52,7 @@ const (
 	vigilVarIa32Slot        = "ia32_slot"
 	vigilVarInterest        = "interest"
 	vigilVarKindOfSlot      = "kind_of_slot"
+	vigilVarNoRdonlyCast    = "no_rdonly_cast"
 	vigilVarSelfTgid        = "self_tgid"
 	vigilVarTpEnable        = "tp_enable"
 	vigilVarWakeupBytes     = "wakeup_bytes"
@@ -147,6 +148,7 @@ type vigilVariableSpecs struct {
 	Ia32Slot        *ebpf.VariableSpec `ebpf:"ia32_slot"`
 	Interest        *ebpf.VariableSpec `ebpf:"interest"`
 	KindOfSlot      *ebpf.VariableSpec `ebpf:"kind_of_slot"`
+	NoRdonlyCast    *ebpf.VariableSpec `ebpf:"no_rdonly_cast"`
 	SelfTgid        *ebpf.VariableSpec `ebpf:"self_tgid"`
 	TpEnable        *ebpf.VariableSpec `ebpf:"tp_enable"`
 	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
@@ -200,6 +202,7 @@ type vigilVariables struct {
 	Ia32Slot        *ebpf.Variable `ebpf:"ia32_slot"`
 	Interest        *ebpf.Variable `ebpf:"interest"`
 	KindOfSlot      *ebpf.Variable `ebpf:"kind_of_slot"`
+	NoRdonlyCast    *ebpf.Variable `ebpf:"no_rdonly_cast"`
 	SelfTgid        *ebpf.Variable `ebpf:"self_tgid"`
 	TpEnable        *ebpf.Variable `ebpf:"tp_enable"`
 	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`

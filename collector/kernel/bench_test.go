@@ -1,0 +1,159 @@
+package kernel
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/collector/record"
+)
+
+// BenchmarkSyscallOverhead measures, in one run, what the capture costs the
+// traced workload. It alternates rounds with the programs detached and
+// attached (same loaded probe, a consumer goroutine always running) and
+// reports medians over the rounds:
+//
+//	getpid-ratio     getpid with the capture attached but getpid not
+//	                 selected, divided by getpid with nothing attached
+//	openat-added-ns  extra ns per openat+close of /dev/null when openat is
+//	                 selected: every openat produces a record that the
+//	                 consumer reads and decodes
+//
+// Run with -benchtime 1x (one call does all rounds) and -v for the details.
+func BenchmarkSyscallOverhead(b *testing.B) {
+	requireBPF(b)
+	const (
+		rounds   = 7
+		getpids  = 300000
+		openats  = 60000
+		ringSize = 16 << 20
+	)
+	p, err := Open(Config{RingSize: ringSize, TraceSelf: true, Interest: []string{"openat"}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var consumed atomic.Uint64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.Run(ctx, func(r *record.Record) {
+			if r.Kind == record.KindOpenat {
+				consumed.Add(1)
+			}
+		})
+	}()
+	defer func() { cancel(); wg.Wait() }()
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	timeit := func(n int, f func()) float64 {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			f()
+		}
+		return float64(time.Since(start).Nanoseconds()) / float64(n)
+	}
+	getpid := func() { unix.Getpid() }
+	openat := func() {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		unix.Close(fd)
+	}
+
+	var ratios, added, gNone, gOn, oNone, oOn []float64
+	before, _ := p.Counters()
+	for i := 0; i < b.N*rounds; i++ {
+		if err := p.detach(); err != nil {
+			b.Fatal(err)
+		}
+		g0, o0 := timeit(getpids, getpid), timeit(openats, openat)
+		if err := p.reattach(); err != nil {
+			b.Fatal(err)
+		}
+		g1, o1 := timeit(getpids, getpid), timeit(openats, openat)
+		gNone, gOn, oNone, oOn = append(gNone, g0), append(gOn, g1), append(oNone, o0), append(oOn, o1)
+		ratios = append(ratios, g1/g0)
+		added = append(added, o1-o0)
+	}
+	time.Sleep(20 * time.Millisecond) // let the consumer drain
+	after, _ := p.Counters()
+	emitted := after.Kernel[record.KindOpenat][ReasonEmitted] - before.Kernel[record.KindOpenat][ReasonEmitted]
+	dropped := after.Kernel[record.KindOpenat][ReasonRingFull] - before.Kernel[record.KindOpenat][ReasonRingFull]
+
+	b.ReportMetric(median(ratios), "getpid-ratio")
+	b.ReportMetric(median(added), "openat-added-ns")
+	b.Logf("getpid ns: none %.1f, filtered %.1f (medians of %d rounds; ratios %.2f)", median(gNone), median(gOn), len(ratios), ratios)
+	b.Logf("openat+close ns: none %.1f, emitted %.1f (added %.0f)", median(oNone), median(oOn), added)
+	b.Logf("openat records: emitted %d, ring full %d, consumed %d, expected %d", emitted, dropped, consumed.Load(), len(ratios)*openats)
+	if emitted+dropped < uint64(len(ratios)*openats) {
+		b.Errorf("only %d of %d openats reached the kernel programs", emitted+dropped, len(ratios)*openats)
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// BenchmarkProgramCost runs openat+close of /dev/null with openat selected
+// and reports the kernel's own accounting of program run time
+// (kernel.bpf_stats_enabled, which itself adds some ns per run): the entry
+// snapshot and the exit dispatcher with its handler, per iteration.
+func BenchmarkProgramCost(b *testing.B) {
+	requireBPF(b)
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		b.Skipf("bpf stats: %v", err)
+	}
+	defer stats.Close()
+	p, err := Open(Config{RingSize: 16 << 20, TraceSelf: true, Interest: []string{"openat"}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); p.Run(ctx, func(*record.Record) {}) }()
+	defer func() { cancel(); wg.Wait() }()
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	progStats := func(name string) (time.Duration, uint64) {
+		s, err := p.coll.Programs[name].Stats()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s.Runtime, s.RunCount
+	}
+	enterT0, _ := progStats("enter_openat")
+	exitT0, exitN0 := progStats("sys_exit")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		unix.Close(fd)
+	}
+	b.StopTimer()
+	enterT1, _ := progStats("enter_openat")
+	exitT1, exitN1 := progStats("sys_exit")
+	b.ReportMetric(float64((enterT1-enterT0).Nanoseconds())/float64(b.N), "enter-ns/op")
+	b.ReportMetric(float64((exitT1-exitT0).Nanoseconds())/float64(b.N), "exit-ns/op")
+	b.ReportMetric(float64(exitN1-exitN0)/float64(b.N), "exit-runs/op")
+}

@@ -44,6 +44,10 @@
 //     logged at a bounded rate and skipped, never fatal.
 //   - Close detaches every program and frees every map and ring.
 //
+// Observability: Counters (kernel counts per record kind and Reason, plus
+// the reader's delivered/late/decode-error counts), RingUsage (fill level
+// per ring) and Features (optional parts and why they are off).
+//
 // Requires Linux 5.11+ with BTF (task storage, ring buffers, tp_btf) and
 // CAP_BPF+CAP_PERFMON (or root); kprobes, fentry/fexit and BPF-LSM are not
 // used. Classic tracepoints need tracefs, which Open mounts at

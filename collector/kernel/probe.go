@@ -32,13 +32,6 @@ type Probe struct {
 	rd reader
 }
 
-// Feature reports whether an optional part of the capture is active.
-type Feature struct {
-	Name    string // e.g. "enter_snapshot/openat"
-	Enabled bool
-	Reason  string // why it is disabled
-}
-
 // requiredPrograms are attached with tp_btf; Open fails without them.
 var requiredPrograms = []string{"sys_exit", "sched_exec", "sched_fork", "sched_exit"}
 
@@ -102,6 +95,7 @@ func (p *Probe) open() error {
 	if err := p.attach(); err != nil {
 		return err
 	}
+	p.features = append(p.features, kernelFeatures(p.arch, p.cfg.noRdonlyCast)...)
 	if err := p.rd.init(p.inner, p.cfg, p.log); err != nil {
 		return err
 	}
@@ -329,13 +323,6 @@ func (p *Probe) featureEnabled(name string) bool {
 		}
 	}
 	return false
-}
-
-// Features reports the optional parts of the capture and whether each is active.
-func (p *Probe) Features() []Feature {
-	out := make([]Feature, len(p.features))
-	copy(out, p.features)
-	return out
 }
 
 // SetInterest selects what the kernel records, by Falco event-type name

@@ -26,6 +26,7 @@ type ringHead struct {
 
 // reader drains the rings and merges them by timestamp.
 type reader struct {
+	opened bool // init ran: close has something to release
 	rings  []ringHead
 	epfd   int
 	events []unix.EpollEvent
@@ -48,6 +49,7 @@ type reader struct {
 }
 
 func (r *reader) init(maps []*ebpf.Map, cfg Config, log *slog.Logger) error {
+	r.opened = true
 	r.epfd = -1
 	r.poll = cfg.PollInterval
 	r.window = uint64(cfg.ReorderWindow.Nanoseconds())
@@ -75,6 +77,9 @@ func (r *reader) init(maps []*ebpf.Map, cfg Config, log *slog.Logger) error {
 }
 
 func (r *reader) close() error {
+	if !r.opened {
+		return nil
+	}
 	var errs []error
 	for i := range r.rings {
 		errs = append(errs, r.rings[i].rd.Close())
@@ -84,6 +89,7 @@ func (r *reader) close() error {
 		errs = append(errs, unix.Close(r.epfd))
 		r.epfd = -1
 	}
+	r.opened = false
 	return errors.Join(errs...)
 }
 

@@ -206,3 +206,16 @@ func TestReasons(t *testing.T) {
 		t.Error("Dropped")
 	}
 }
+
+func TestKernelFeatures(t *testing.T) {
+	fs := kernelFeatures(record.ArchAMD64, true)
+	if len(fs) == 0 || fs[0].Name != "rdonly_cast" || fs[0].Enabled {
+		t.Fatalf("features %+v", fs)
+	}
+	for _, f := range kernelFeatures(record.NativeArch(), false) {
+		t.Logf("%+v", f)
+		if !f.Enabled && f.Reason == "" {
+			t.Errorf("%s disabled without a reason", f.Name)
+		}
+	}
+}

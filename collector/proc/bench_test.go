@@ -19,6 +19,9 @@ func benchTable(b *testing.B, n int) *Table {
 			b.Fatal("fork failed")
 		}
 		tb.Exec(&ExecInfo{Ts: uint64(i), Tid: i, Tgid: i, Comm: "proc", Exe: "/bin/proc", Args: []string{"-x"}})
+		if parent == 1 {
+			tb.Setsid(i) // each chain is a session led by its root
+		}
 		for fd := int32(0); fd < 16; fd++ {
 			tb.OpenFD(i, FD{Num: fd, Kind: FDFile, Path: "/var/lib/file"})
 		}
@@ -61,10 +64,14 @@ func BenchmarkThreadLookup(b *testing.B) {
 	}
 }
 
-// BenchmarkSessionLeader measures the proc.sname walk.
+// BenchmarkSessionLeader measures the proc.sname walk from the 18th process
+// of a 20-deep session.
 func BenchmarkSessionLeader(b *testing.B) {
 	tb := benchTable(b, 200)
-	_, p := tb.Thread(150)
+	_, p := tb.Thread(161)
+	if l := p.SessionLeader(); l == nil || l.Pid != 142 {
+		b.Fatalf("leader %+v", l)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = p.SessionLeader()

@@ -112,6 +112,33 @@ func waitFor(t *testing.T, p *Probe, what string, match func(r *record.Record) b
 	}
 }
 
+// waitForAll reads records until every matcher has accepted one, whatever
+// their order, and returns the first record each accepted.
+func waitForAll(t *testing.T, p *Probe, matchers map[string]func(r *record.Record) bool) map[string]owned {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got := map[string]owned{}
+	var r record.Record
+	for len(got) < len(matchers) {
+		if err := p.Read(ctx, &r); err != nil {
+			var missing []string
+			for name := range matchers {
+				if _, ok := got[name]; !ok {
+					missing = append(missing, name)
+				}
+			}
+			t.Fatalf("waiting for %v: %v", missing, err)
+		}
+		for name, m := range matchers {
+			if _, ok := got[name]; !ok && m(&r) {
+				got[name] = own(&r)
+			}
+		}
+	}
+	return got
+}
+
 // lockThread pins the calling goroutine to its OS thread for the rest of
 // the test and returns the thread id, which the records of its syscalls
 // carry.
@@ -268,9 +295,19 @@ func TestCaptureExec(t *testing.T) {
 	pid := uint32(cmd.Process.Pid)
 	me := uint32(os.Getpid())
 
-	fork := waitFor(t, p, "procfork of the child", func(r *record.Record) bool {
-		return r.Kind == record.KindProcFork && uint32(r.Args[record.ArgForkChildTGID]) == pid
+	recs := waitForAll(t, p, map[string]func(r *record.Record) bool{
+		"procfork": func(r *record.Record) bool {
+			return r.Kind == record.KindProcFork && uint32(r.Args[record.ArgForkChildTGID]) == pid
+		},
+		"clone": func(r *record.Record) bool {
+			return r.Kind == record.KindClone && r.TGID == me && r.Ret == int64(pid)
+		},
+		"execve": func(r *record.Record) bool { return r.Kind == record.KindExecve && r.TGID == pid },
+		"procexit": func(r *record.Record) bool {
+			return r.Kind == record.KindProcExit && r.TGID == pid
+		},
 	})
+	fork, cl, ex, exit := recs["procfork"], recs["clone"], recs["execve"], recs["procexit"]
 	t.Log(fork)
 	if fork.TGID != me || uint32(fork.Args[record.ArgForkParentTGID]) != me || uint32(fork.Args[record.ArgForkChildTID]) != pid {
 		t.Errorf("fork parent %d/%d child tid %d", fork.TGID, fork.Args[record.ArgForkParentTGID], fork.Args[record.ArgForkChildTID])
@@ -278,10 +315,12 @@ func TestCaptureExec(t *testing.T) {
 	if fork.Args[record.ArgForkFlags]&unix.CLONE_THREAD != 0 || fork.Args[record.ArgForkChildStart] == 0 {
 		t.Errorf("fork flags %#x start %d", fork.Args[record.ArgForkFlags], fork.Args[record.ArgForkChildStart])
 	}
-
-	ex := waitFor(t, p, "execve of the child", func(r *record.Record) bool {
-		return r.Kind == record.KindExecve && r.TGID == pid
-	})
+	if f := cl.Args[record.ArgCloneFlags]; f&unix.CLONE_VM == 0 || f&unix.CLONE_VFORK == 0 {
+		t.Errorf("clone flags %#x, want CLONE_VM|CLONE_VFORK (Go's fork+exec)", f)
+	}
+	if !(fork.TS < ex.TS && ex.TS < exit.TS) {
+		t.Errorf("timestamps out of order: fork %d exec %d exit %d", fork.TS, ex.TS, exit.TS)
+	}
 	t.Log(ex)
 	if ex.Ret != 0 || ex.Flags&(record.FlagStashMissing|record.FlagReadFault) != 0 {
 		t.Errorf("ret %d flags %v", ex.Ret, ex.Flags)
@@ -338,9 +377,6 @@ func TestCaptureExec(t *testing.T) {
 		t.Errorf("exe mtime %d, want %d", info.ExeMtime, mt)
 	}
 
-	exit := waitFor(t, p, "procexit of the child", func(r *record.Record) bool {
-		return r.Kind == record.KindProcExit && r.TGID == pid
-	})
 	if exit.Args[record.ArgExitCode] != 3<<8 || exit.Args[record.ArgExitGroupDead] != 1 {
 		t.Errorf("exit code %#x group dead %d", exit.Args[record.ArgExitCode], exit.Args[record.ArgExitGroupDead])
 	}
@@ -512,9 +548,20 @@ func testConnect(t *testing.T, cfg Config) {
 	if so.Args[record.ArgSocketDomain] != unix.AF_INET || so.Args[record.ArgSocketType]&0xf != unix.SOCK_STREAM {
 		t.Errorf("socket %v", so)
 	}
-	c := waitFor(t, p, "connect", func(r *record.Record) bool {
-		return r.TID == tid && r.Kind == record.KindConnect && int(r.Args[record.ArgSockFd]) == fd
+	// The listener's accept may return before connect does: take both in any order.
+	recs := waitForAll(t, p, map[string]func(r *record.Record) bool{
+		"connect": func(r *record.Record) bool {
+			return r.TID == tid && r.Kind == record.KindConnect && int(r.Args[record.ArgSockFd]) == fd
+		},
+		"accept": func(r *record.Record) bool {
+			if (r.Kind != record.KindAccept4 && r.Kind != record.KindAccept) || r.TGID != uint32(os.Getpid()) || r.Ret < 0 {
+				return false
+			}
+			var s record.SockInfo
+			return record.DecodeSockInfo(r.Data[record.DataSockInfo], &s) && int(s.LocalPort) == port
+		},
 	})
+	c, acc := recs["connect"], recs["accept"]
 	t.Log(c)
 	if c.Ret != 0 || c.Flags&record.FlagStashMissing != 0 {
 		t.Errorf("ret %d flags %v", c.Ret, c.Flags)
@@ -534,13 +581,6 @@ func testConnect(t *testing.T, cfg Config) {
 		t.Errorf("sockinfo %+v local %v remote %v", si, local, remote)
 	}
 
-	acc := waitFor(t, p, "accept on the listener", func(r *record.Record) bool {
-		if (r.Kind != record.KindAccept4 && r.Kind != record.KindAccept) || r.TGID != uint32(os.Getpid()) || r.Ret < 0 {
-			return false
-		}
-		var s record.SockInfo
-		return record.DecodeSockInfo(r.Data[record.DataSockInfo], &s) && int(s.LocalPort) == port
-	})
 	t.Log(acc)
 	var peer record.Sockaddr
 	if !record.DecodeSockaddr(acc.Data[record.DataSockAddr], &peer) || peer.Addr.Port() != uint16(localPort) {

@@ -835,3 +835,75 @@ func TestMergeOrder(t *testing.T) {
 		t.Errorf("%d close records dropped", dropped)
 	}
 }
+
+// TestSharedRing runs with one ring for all CPUs.
+func TestSharedRing(t *testing.T) {
+	p := openTestProbeCfg(t, Config{CPUsPerRing: runtime.NumCPU()})
+	if n := len(p.RingUsage()); n != 1 {
+		t.Fatalf("%d rings, want 1", n)
+	}
+	tid := lockThread(t)
+	unix.Close(-4242)
+	waitFor(t, p, "close through the shared ring", func(r *record.Record) bool {
+		return r.TID == tid && r.Kind == record.KindClose && int64(r.Args[record.ArgCloseFd]) == -4242
+	})
+}
+
+// TestRingFullCounted fills a small ring nobody reads and checks that the
+// records that did not fit are counted as dropped, not lost silently.
+func TestRingFullCounted(t *testing.T) {
+	requireBPF(t)
+	p, err := Open(Config{RingSize: 64 << 10, CPUsPerRing: runtime.NumCPU(), TraceSelf: true, Interest: []string{"close"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	const calls = 5000 // 5000 * 56-byte records > 64 KiB
+	for i := 0; i < calls; i++ {
+		unix.Close(-4343)
+	}
+	c, err := p.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := c.Kernel[record.KindClose]
+	t.Logf("close: %v", k)
+	if k[ReasonRingFull] == 0 || k[ReasonEmitted] == 0 || k[ReasonEmitted]+k[ReasonRingFull] < calls {
+		t.Errorf("emitted %d + ring full %d, want %d calls accounted with drops", k[ReasonEmitted], k[ReasonRingFull], calls)
+	}
+	if u := p.RingUsage(); u[0].Used == 0 || u[0].Size != 64<<10 {
+		t.Errorf("ring usage %+v", u)
+	}
+}
+
+// TestEnterSnapshotsFollowInterest checks that entry snapshots are attached
+// only while their syscall is selected.
+func TestEnterSnapshotsFollowInterest(t *testing.T) {
+	p := openTestProbe(t)
+	attached := func() []string {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		var out []string
+		for name := range p.enter {
+			out = append(out, name)
+		}
+		return out
+	}
+	if err := p.SetInterest([]string{"close"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := attached(); len(got) != 0 {
+		t.Errorf("attached %v with only close selected", got)
+	}
+	if err := p.SetInterest([]string{"openat", "connect"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := attached(); len(got) != 2 {
+		t.Errorf("attached %v, want enter_openat and enter_connect", got)
+	}
+	for _, f := range p.Features() {
+		if strings.HasPrefix(f.Name, "enter_snapshot/") && !f.Enabled && record.NativeArch() == record.ArchAMD64 {
+			t.Errorf("%s disabled: %s", f.Name, f.Reason)
+		}
+	}
+}

@@ -18,11 +18,14 @@ type Feature struct {
 // Features reports the optional parts of the capture and whether each is
 // active:
 //   - enter_snapshot/<syscall>: the syscall-entry snapshot (TOCTOU) of
-//     open, creat, openat, openat2, connect, execve, execveat;
+//     open, creat, openat, openat2, connect, execve, execveat can be used
+//     (it is attached while its syscall is selected);
 //   - rdonly_cast: kernel objects are read with plain loads (Linux 6.2+)
 //     rather than bpf_probe_read_kernel calls;
 //   - compat_ia32 (amd64): 32-bit compat syscalls are recognised and mapped.
 func (p *Probe) Features() []Feature {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	out := make([]Feature, len(p.features))
 	copy(out, p.features)
 	return out

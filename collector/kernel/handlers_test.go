@@ -2,8 +2,8 @@ package kernel
 
 import (
 	"fmt"
-	"os/exec"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -123,7 +123,9 @@ func TestCaptureEveryHandler(t *testing.T) {
 				return firstErr(wantData(o, record.DataPath, path("a")), wantArg(o, record.ArgPathMode, 0o755), wantArg(o, record.ArgPathDirfd, unix.AT_FDCWD))
 			}},
 		{name: "mkdirat", args: func() [6]uintptr { return [6]uintptr{uintptr(unix.AT_FDCWD & 0xffffffff), cstr(path("b")), 0o700} },
-			check: func(o owned) error { return firstErr(wantData(o, record.DataPath, path("b")), wantArg(o, record.ArgPathMode, 0o700)) }},
+			check: func(o owned) error {
+				return firstErr(wantData(o, record.DataPath, path("b")), wantArg(o, record.ArgPathMode, 0o700))
+			}},
 		{name: "rmdir", args: func() [6]uintptr { return [6]uintptr{cstr(path("a"))} },
 			check: func(o owned) error { return wantData(o, record.DataPath, path("a")) }},
 		{name: "unlinkat", args: func() [6]uintptr {
@@ -168,9 +170,13 @@ func TestCaptureEveryHandler(t *testing.T) {
 		{name: "chmod", args: func() [6]uintptr { return [6]uintptr{cstr(path("f")), 0o640} },
 			check: func(o owned) error { return wantArg(o, record.ArgPathMode, 0o640) }},
 		{name: "fchmodat", args: func() [6]uintptr { return [6]uintptr{uintptr(unix.AT_FDCWD & 0xffffffff), cstr(path("f")), 0o600} },
-			check: func(o owned) error { return firstErr(wantArg(o, record.ArgPathMode, 0o600), wantData(o, record.DataPath, path("f"))) }},
+			check: func(o owned) error {
+				return firstErr(wantArg(o, record.ArgPathMode, 0o600), wantData(o, record.DataPath, path("f")))
+			}},
 		{name: "fchmod", args: func() [6]uintptr { return [6]uintptr{uintptr(fd0), 0o644} },
-			check: func(o owned) error { return firstErr(wantArg(o, record.ArgPathDirfd, int64(fd0)), wantData(o, record.DataPath, "")) }},
+			check: func(o owned) error {
+				return firstErr(wantArg(o, record.ArgPathDirfd, int64(fd0)), wantData(o, record.DataPath, ""))
+			}},
 		{name: "chown", args: func() [6]uintptr { return [6]uintptr{cstr(path("f")), 0, 0} },
 			check: func(o owned) error { return wantData(o, record.DataChownPath, path("f")) }},
 		{name: "lchown", args: func() [6]uintptr { return [6]uintptr{cstr(path("f")), 0, 0} },
@@ -187,13 +193,17 @@ func TestCaptureEveryHandler(t *testing.T) {
 		{name: "chroot", args: func() [6]uintptr { return [6]uintptr{cstr("/")} },
 			check: func(o owned) error { return wantData(o, record.DataPath, "/") }},
 		{name: "dup", args: func() [6]uintptr { return [6]uintptr{uintptr(fd0)} }, after: closeRet,
-			check: func(o owned) error { return firstErr(wantArg(o, record.ArgDupOldFd, int64(fd0)), wantArg(o, record.ArgDupNewFd, -1)) }},
+			check: func(o owned) error {
+				return firstErr(wantArg(o, record.ArgDupOldFd, int64(fd0)), wantArg(o, record.ArgDupNewFd, -1))
+			}},
 		{name: "dup2", args: func() [6]uintptr { return [6]uintptr{uintptr(fd0), uintptr(fd0 + 40)} }, after: closeRet,
 			check: func(o owned) error { return wantArg(o, record.ArgDupNewFd, int64(fd0+40)) }},
 		{name: "dup3", args: func() [6]uintptr { return [6]uintptr{uintptr(fd0), uintptr(fd0 + 41), unix.O_CLOEXEC} }, after: closeRet,
 			check: func(o owned) error { return wantArg(o, record.ArgDupFlags, unix.O_CLOEXEC) }},
 		{name: "fcntl", args: func() [6]uintptr { return [6]uintptr{uintptr(fd0), unix.F_DUPFD_CLOEXEC, 60} }, after: closeRet,
-			check: func(o owned) error { return firstErr(wantArg(o, record.ArgFcntlCmd, unix.F_DUPFD_CLOEXEC), wantArg(o, record.ArgFcntlArg, 60)) }},
+			check: func(o owned) error {
+				return firstErr(wantArg(o, record.ArgFcntlCmd, unix.F_DUPFD_CLOEXEC), wantArg(o, record.ArgFcntlArg, 60))
+			}},
 		{name: "close_range", args: func() [6]uintptr { return [6]uintptr{uintptr(fd0 + 100), uintptr(fd0 + 110), 0} },
 			check: func(o owned) error { return wantArg(o, record.ArgCloseRangeLast, int64(fd0+110)) }},
 		{name: "pipe", args: func() [6]uintptr { return [6]uintptr{uintptr(unsafe.Pointer(&fds))} },
@@ -251,7 +261,9 @@ func TestCaptureEveryHandler(t *testing.T) {
 			check: func(o owned) error { return wantArg(o, record.ArgUserfaultfdFlags, unix.O_CLOEXEC) }},
 		{name: "bpf", args: func() [6]uintptr { return [6]uintptr{5, uintptr(unsafe.Pointer(&bpfAttr[0])), uintptr(len(bpfAttr))} },
 			after: closeRet,
-			check: func(o owned) error { return firstErr(wantArg(o, record.ArgBpfCmd, 5), wantArg(o, record.ArgBpfProgType, 2)) }},
+			check: func(o owned) error {
+				return firstErr(wantArg(o, record.ArgBpfCmd, 5), wantArg(o, record.ArgBpfProgType, 2))
+			}},
 		{name: "mount", args: func() [6]uintptr {
 			return [6]uintptr{cstr("vigil-src"), cstr("/nonexistent/vigil-mnt"), cstr("tmpfs"), unix.MS_RDONLY}
 		}, check: func(o owned) error {
@@ -265,7 +277,9 @@ func TestCaptureEveryHandler(t *testing.T) {
 		{name: "init_module", args: func() [6]uintptr { return [6]uintptr{0, 0, cstr("vigil=1")} },
 			check: func(o owned) error { return wantData(o, record.DataModuleParams, "vigil=1") }},
 		{name: "finit_module", args: func() [6]uintptr { return [6]uintptr{0xffffffff, cstr("vigil=2"), 0} },
-			check: func(o owned) error { return firstErr(wantData(o, record.DataModuleParams, "vigil=2"), wantArg(o, record.ArgModuleFd, -1)) }},
+			check: func(o owned) error {
+				return firstErr(wantData(o, record.DataModuleParams, "vigil=2"), wantArg(o, record.ArgModuleFd, -1))
+			}},
 		{name: "clone3", args: func() [6]uintptr { return [6]uintptr{uintptr(unsafe.Pointer(&cloneArgs)), 1} }, // size 1: EINVAL
 			check: func(o owned) error { return wantArg(o, record.ArgCloneFlags, unix.CLONE_VM|unix.CLONE_VFORK) }},
 		{name: "execveat", args: func() [6]uintptr {

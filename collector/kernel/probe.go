@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/cilium/ebpf"
@@ -20,30 +19,19 @@ type Probe struct {
 	log  *slog.Logger
 	arch record.Arch
 
-	coll     *ebpf.Collection
-	links    []link.Link
-	inner    []*ebpf.Map // ring buffers, owned
-	features []Feature
+	coll  *ebpf.Collection
+	inner []*ebpf.Map // ring buffers, owned
 
-	mu       sync.Mutex // guards interest writes
+	mu       sync.Mutex // guards everything below
+	required []link.Link
+	enter    map[string]link.Link // entry-snapshot programs attached now
+	enterOK  map[string]bool      // entry-snapshot programs that can attach
+	features []Feature
+	cur      Interest
 	interest *ebpf.Variable
 	tpEnable *ebpf.Variable
 
 	rd reader
-}
-
-// requiredPrograms are attached with tp_btf; Open fails without them.
-var requiredPrograms = []string{"sys_exit", "sched_exec", "sched_fork", "sched_exit"}
-
-// enterPrograms are the optional classic tracepoints (entry snapshots).
-var enterPrograms = []struct{ prog, tracepoint string }{
-	{"enter_open", "sys_enter_open"},
-	{"enter_creat", "sys_enter_creat"},
-	{"enter_openat", "sys_enter_openat"},
-	{"enter_openat2", "sys_enter_openat2"},
-	{"enter_connect", "sys_enter_connect"},
-	{"enter_execve", "sys_enter_execve"},
-	{"enter_execveat", "sys_enter_execveat"},
 }
 
 // Open loads, configures and attaches the capture programs.
@@ -85,6 +73,15 @@ func (p *Probe) open() error {
 	if p.interest == nil || p.tpEnable == nil {
 		return errors.New("load capture programs: interest variables missing")
 	}
+	p.mu.Lock()
+	err = p.attachRequired()
+	if err == nil {
+		p.probeEnter()
+	}
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	if err := p.SetInterest(p.cfg.Interest); err != nil {
 		var u *UnknownNamesError
 		if !errors.As(err, &u) {
@@ -92,10 +89,11 @@ func (p *Probe) open() error {
 		}
 		p.log.Warn("kernel probe: ignoring unknown event types", "names", u.Names)
 	}
-	if err := p.attach(); err != nil {
-		return err
+	p.mu.Lock()
+	for _, f := range kernelFeatures(p.arch, p.cfg.noRdonlyCast) {
+		p.setFeature(f)
 	}
-	p.features = append(p.features, kernelFeatures(p.arch, p.cfg.noRdonlyCast)...)
+	p.mu.Unlock()
 	if err := p.rd.init(p.inner, p.cfg, p.log); err != nil {
 		return err
 	}
@@ -169,35 +167,25 @@ func (p *Probe) load(spec *ebpf.CollectionSpec) error {
 		if name == "" || !isEnterProgram(name) {
 			return fmt.Errorf("load capture programs: %w", err)
 		}
-		p.disable("enter_snapshot/"+name[len("enter_"):], fmt.Sprintf("load: %v", err))
+		p.disable(enterFeature(name), fmt.Sprintf("load: %v", err))
 		delete(spec.Programs, name)
 	}
 }
 
-// failedProgram returns the optional program a collection load error names
-// ("program enter_openat: load program: ..."), or "".
-func failedProgram(err error) string {
-	msg := err.Error()
-	for _, e := range enterPrograms {
-		if strings.Contains(msg, "program "+e.prog+":") {
-			return e.prog
-		}
-	}
-	return ""
-}
-
-func isEnterProgram(name string) bool {
-	for _, e := range enterPrograms {
-		if e.prog == name {
-			return true
-		}
-	}
-	return false
-}
-
+// disable records an optional feature as off, replacing an earlier entry.
 func (p *Probe) disable(feature, reason string) {
-	p.features = append(p.features, Feature{Name: feature, Enabled: false, Reason: reason})
+	p.setFeature(Feature{Name: feature, Enabled: false, Reason: reason})
 	p.log.Info("kernel probe: optional feature disabled", "feature", feature, "reason", reason)
+}
+
+func (p *Probe) setFeature(f Feature) {
+	for i := range p.features {
+		if p.features[i].Name == f.Name {
+			p.features[i] = f
+			return
+		}
+	}
+	p.features = append(p.features, f)
 }
 
 // fillHandlers routes every known syscall slot to its handler program.
@@ -243,88 +231,6 @@ func (p *Probe) createRings() error {
 	return nil
 }
 
-func (p *Probe) attach() error {
-	if err := p.attachRequired(); err != nil {
-		return err
-	}
-	return p.attachOptional()
-}
-
-func (p *Probe) attachRequired() error {
-	for _, name := range requiredPrograms {
-		l, err := link.AttachTracing(link.TracingOptions{Program: p.coll.Programs[name], AttachType: ebpf.AttachTraceRawTp})
-		if err != nil {
-			return fmt.Errorf("attach %s: %w", name, err)
-		}
-		p.links = append(p.links, l)
-	}
-	return nil
-}
-
-func (p *Probe) attachOptional() error {
-	tracefs, tracefsErr := ensureTracefs(!p.cfg.NoMountTracefs)
-	if tracefs != "" {
-		p.log.Debug("kernel probe: tracefs", "path", tracefs)
-	}
-	for _, e := range enterPrograms {
-		feature := "enter_snapshot/" + e.prog[len("enter_"):]
-		prog := p.coll.Programs[e.prog]
-		if prog == nil {
-			continue // dropped at load, already reported
-		}
-		if tracefsErr != nil {
-			p.disable(feature, tracefsErr.Error())
-			continue
-		}
-		l, err := link.Tracepoint("syscalls", e.tracepoint, prog, nil)
-		if err != nil {
-			p.disable(feature, fmt.Sprintf("attach %s: %v", e.tracepoint, err))
-			continue
-		}
-		p.links = append(p.links, l)
-		p.features = append(p.features, Feature{Name: feature, Enabled: true})
-	}
-	return nil
-}
-
-// detach closes every link, leaving programs and rings loaded (benchmarks
-// compare attached with detached costs without reloading).
-func (p *Probe) detach() error {
-	var errs []error
-	for _, l := range p.links {
-		errs = append(errs, l.Close())
-	}
-	p.links = nil
-	return errors.Join(errs...)
-}
-
-// reattach attaches again what detach detached.
-func (p *Probe) reattach() error {
-	if err := p.attachRequired(); err != nil {
-		return err
-	}
-	for _, e := range enterPrograms {
-		if !p.featureEnabled("enter_snapshot/" + e.prog[len("enter_"):]) {
-			continue
-		}
-		l, err := link.Tracepoint("syscalls", e.tracepoint, p.coll.Programs[e.prog], nil)
-		if err != nil {
-			return fmt.Errorf("attach %s: %w", e.tracepoint, err)
-		}
-		p.links = append(p.links, l)
-	}
-	return nil
-}
-
-func (p *Probe) featureEnabled(name string) bool {
-	for _, f := range p.features {
-		if f.Name == name {
-			return f.Enabled
-		}
-	}
-	return false
-}
-
 // SetInterest selects what the kernel records, by Falco event-type name
 // (see CompileInterest). It takes effect immediately and may be called at
 // any time. Unknown names are reported in an *UnknownNamesError; the rest
@@ -337,7 +243,9 @@ func (p *Probe) SetInterest(names []string) error {
 	return err
 }
 
-// ApplyInterest installs a compiled interest set.
+// ApplyInterest installs a compiled interest set. Entry snapshots are
+// attached only for selected syscalls: each attached syscall-entry
+// tracepoint slows every syscall of every task a little.
 func (p *Probe) ApplyInterest(in Interest) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -347,14 +255,21 @@ func (p *Probe) ApplyInterest(in Interest) error {
 	if err := p.tpEnable.Set(in.tp); err != nil {
 		return fmt.Errorf("set interest: %w", err)
 	}
-	p.log.Debug("kernel probe: interest set", "interest", in.String())
+	p.cur = in
+	if p.required != nil {
+		p.syncEnter()
+	}
+	p.log.Debug("kernel probe: interest set", "interest", in.String(), "entry_snapshots", len(p.enter))
 	return nil
 }
 
 // Close detaches every program and frees the maps and rings. It is safe to
 // call more than once.
 func (p *Probe) Close() error {
-	errs := []error{p.detach(), p.rd.close()}
+	p.mu.Lock()
+	errs := []error{p.detach()}
+	p.mu.Unlock()
+	errs = append(errs, p.rd.close())
 	if p.coll != nil {
 		p.coll.Close()
 		p.coll = nil

@@ -102,7 +102,8 @@ HANDLER(h_generic)
 	rec_arg(&b, 3, A(3));
 	rec_arg(&b, 4, A(4));
 	rec_arg(&b, 5, A(5));
-	put_u32(&b, s->c.slot == COMPAT_SLOT ? s->c.nr : s->c.slot);
+	/* the native number, or an unmapped ia32 number marked with bit 31 (record.GenericIA32) */
+	put_u32(&b, s->c.slot == COMPAT_SLOT ? (s->c.nr | 0x80000000u) : s->c.slot);
 	rec_submit(&b);
 	return 0;
 }

@@ -21,7 +21,10 @@ import (
 // reports medians over the rounds:
 //
 //	getpid-ratio     getpid with the capture attached but getpid not
-//	                 selected, divided by getpid with nothing attached
+//	                 selected (only ptrace selected: no entry snapshot
+//	                 attached), divided by getpid with nothing attached
+//	getpid-ratio-snap  the same with openat selected, so the openat entry
+//	                 snapshot tracepoint is attached too
 //	openat-added-ns  extra ns per openat+close of /dev/null when openat is
 //	                 selected: every openat produces a record that the
 //	                 consumer reads and decodes
@@ -73,7 +76,7 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		unix.Close(fd)
 	}
 
-	var ratios, added, gNone, gOn, oNone, oOn []float64
+	var ratios, ratiosSnap, added, gNone, gOn, gSnap, oNone, oOn []float64
 	before, _ := p.Counters()
 	for i := 0; i < b.N*rounds; i++ {
 		p.mu.Lock()
@@ -90,8 +93,16 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 			b.Fatal(err)
 		}
 		g1, o1 := timeit(getpids, getpid), timeit(openats, openat)
-		gNone, gOn, oNone, oOn = append(gNone, g0), append(gOn, g1), append(oNone, o0), append(oOn, o1)
-		ratios = append(ratios, g1/g0)
+		if err := p.SetInterest([]string{"ptrace"}); err != nil {
+			b.Fatal(err)
+		}
+		g2 := timeit(getpids, getpid)
+		if err := p.SetInterest([]string{"openat"}); err != nil {
+			b.Fatal(err)
+		}
+		gNone, gSnap, gOn, oNone, oOn = append(gNone, g0), append(gSnap, g1), append(gOn, g2), append(oNone, o0), append(oOn, o1)
+		ratios = append(ratios, g2/g0)
+		ratiosSnap = append(ratiosSnap, g1/g0)
 		added = append(added, o1-o0)
 	}
 	time.Sleep(20 * time.Millisecond) // let the consumer drain
@@ -100,8 +111,10 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 	dropped := after.Kernel[record.KindOpenat][ReasonRingFull] - before.Kernel[record.KindOpenat][ReasonRingFull]
 
 	b.ReportMetric(median(ratios), "getpid-ratio")
+	b.ReportMetric(median(ratiosSnap), "getpid-ratio-snap")
 	b.ReportMetric(median(added), "openat-added-ns")
-	b.Logf("getpid ns: none %.1f, filtered %.1f (medians of %d rounds; ratios %.2f)", median(gNone), median(gOn), len(ratios), ratios)
+	b.Logf("getpid ns: none %.1f, filtered %.1f, filtered with the openat snapshot attached %.1f (medians of %d rounds; ratios %.2f / %.2f)",
+		median(gNone), median(gOn), median(gSnap), len(ratios), ratios, ratiosSnap)
 	b.Logf("openat+close ns: none %.1f, emitted %.1f (added %.0f)", median(oNone), median(oOn), added)
 	b.Logf("openat records: emitted %d, ring full %d, consumed %d, expected %d", emitted, dropped, consumed.Load(), len(ratios)*openats)
 	if emitted+dropped < uint64(len(ratios)*openats) {

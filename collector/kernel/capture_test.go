@@ -654,7 +654,8 @@ func TestCaptureCompat(t *testing.T) {
 		t.Fatalf("ia32 dup: %d", dupfd)
 	}
 	defer unix.Close(int(dupfd))
-	sc := ia32.Syscall(ia32Socketcall, 0, 0, 0) // invalid call number: -EINVAL
+	rd := ia32.Syscall(3, uintptr(fd), uintptr(unsafe.Pointer(&mem[2048])), 16) // ia32 read: no handler, mapped to native read
+	sc := ia32.Syscall(ia32Socketcall, 0, 0, 0)                                 // invalid call number: -EINVAL
 
 	op := waitFor(t, p, "compat open", func(r *record.Record) bool {
 		return r.TID == tid && r.Kind == record.KindOpen && string(r.Data[record.DataOpenPath]) == path
@@ -669,12 +670,18 @@ func TestCaptureCompat(t *testing.T) {
 	if d.Flags&record.FlagCompat == 0 || d.Ret != dupfd {
 		t.Errorf("dup %v", d)
 	}
+	gr := waitFor(t, p, "compat read (generic, mapped)", func(r *record.Record) bool {
+		return r.TID == tid && r.Kind == record.KindGeneric && r.Flags&record.FlagCompat != 0 && int64(r.Args[0]) == fd
+	})
+	if name, _ := (&record.Record{Header: gr.Header, Data: gr.Data}).GenericSyscallName(record.ArchAMD64); name != "read" || gr.Ret != rd {
+		t.Errorf("compat read recorded as %q ret %d, want read %d", name, gr.Ret, rd)
+	}
 	g := waitFor(t, p, "compat socketcall (generic)", func(r *record.Record) bool {
 		return r.TID == tid && r.Kind == record.KindGeneric && r.Flags&record.FlagCompat != 0
 	})
 	t.Log(g)
-	if nr := leU32(g.Data[record.DataGenericNr]); nr != ia32Socketcall || g.Ret != sc {
-		t.Errorf("generic nr %d ret %d, want %d %d", nr, g.Ret, ia32Socketcall, sc)
+	if nr, table, _ := (&record.Record{Header: g.Header, Data: g.Data}).GenericSyscall(record.ArchAMD64); nr != ia32Socketcall || table != record.ArchI386 || g.Ret != sc {
+		t.Errorf("generic nr %d (%v) ret %d, want %d (386) %d", nr, table, g.Ret, ia32Socketcall, sc)
 	}
 }
 
@@ -905,5 +912,42 @@ func TestEnterSnapshotsFollowInterest(t *testing.T) {
 		if strings.HasPrefix(f.Name, "enter_snapshot/") && !f.Enabled && record.NativeArch() == record.ArchAMD64 {
 			t.Errorf("%s disabled: %s", f.Name, f.Reason)
 		}
+	}
+}
+
+// TestForcedWakeup checks that a ring filling past Config.WakeupBytes wakes
+// a reader that would otherwise sleep for its whole poll interval.
+func TestForcedWakeup(t *testing.T) {
+	requireBPF(t)
+	p, err := Open(Config{RingSize: 1 << 20, CPUsPerRing: runtime.NumCPU(), WakeupBytes: 4096, PollInterval: time.Second,
+		TraceSelf: true, Interest: []string{"close"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	go func() {
+		time.Sleep(100 * time.Millisecond) // let Read block first
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		for i := 0; i < 500; i++ { // 500 * 64 bytes, well past 4 KiB
+			unix.Close(-6000)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	var r record.Record
+	for {
+		if err := p.Read(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Kind == record.KindClose && int64(r.Args[record.ArgCloseFd]) == -6000 {
+			break
+		}
+	}
+	t.Logf("first record after %v", time.Since(start))
+	// Without the wakeup the reader sleeps out its 1 s poll interval.
+	if d := time.Since(start); d > 700*time.Millisecond {
+		t.Errorf("first record after %v: the forced wakeup did not wake the reader", d)
 	}
 }

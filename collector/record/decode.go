@@ -84,3 +84,26 @@ func (r *Record) Arg(i int) int64 { return int64(r.Args[i]) }
 
 // Schema returns the layout of r's kind (nil only for an undecoded Record).
 func (r *Record) Schema() *Schema { return r.Kind.Schema() }
+
+// GenericSyscall returns the syscall of a KindGeneric record: its number and
+// the table it belongs to, given the native table of the architecture that
+// captured it. It reports false for other kinds or a malformed field.
+func (r *Record) GenericSyscall(native Arch) (nr int, table Arch, ok bool) {
+	if r.Kind != KindGeneric || len(r.Data[DataGenericNr]) < 4 {
+		return 0, ArchUnknown, false
+	}
+	v := binary.LittleEndian.Uint32(r.Data[DataGenericNr])
+	if v&GenericIA32 != 0 {
+		return int(v &^ GenericIA32), ArchI386, true
+	}
+	return int(v), native, true
+}
+
+// GenericSyscallName returns the name of a KindGeneric record's syscall.
+func (r *Record) GenericSyscallName(native Arch) (string, bool) {
+	nr, table, ok := r.GenericSyscall(native)
+	if !ok {
+		return "", false
+	}
+	return SyscallName(table, nr)
+}

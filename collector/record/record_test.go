@@ -360,3 +360,34 @@ func TestCompatTo64(t *testing.T) {
 		}
 	}
 }
+
+func TestGenericSyscall(t *testing.T) {
+	mk := func(v uint32, flags Flags) *Record {
+		r := sample(KindGeneric)
+		r.Flags = flags
+		r.Data[DataGenericNr] = []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
+		return &r
+	}
+	tests := []struct {
+		r      *Record
+		native Arch
+		want   string
+		ok     bool
+	}{
+		{mk(0, 0), ArchAMD64, "read", true},
+		{mk(0, FlagCompat), ArchAMD64, "read", true}, // ia32 read mapped to the native number
+		{mk(102|GenericIA32, FlagCompat), ArchAMD64, "socketcall", true},
+		{mk(63, 0), ArchARM64, "read", true},
+		{mk(999, 0), ArchAMD64, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := tt.r.GenericSyscallName(tt.native)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%x: %q %v, want %q %v", tt.r.Data[DataGenericNr], got, ok, tt.want, tt.ok)
+		}
+	}
+	r := sample(KindOpenat)
+	if _, _, ok := r.GenericSyscall(ArchAMD64); ok {
+		t.Error("openat record read as generic")
+	}
+}

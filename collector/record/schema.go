@@ -281,9 +281,14 @@ const (
 
 // KindGeneric: Args are the six raw syscall arguments; DataGenericNr is a
 // FieldU32 with the syscall number in the native table of the capturing
-// architecture, or in the ia32 table when FlagCompat is set and the call has
-// no 64-bit equivalent.
+// architecture (ia32 calls with a 64-bit equivalent are mapped to it, and
+// flagged FlagCompat), or, when GenericIA32 is set in it, the number of an
+// ia32 call that has no 64-bit equivalent (socketcall, ipc, ...). Use
+// Record.GenericSyscall to read it.
 const DataGenericNr = 0
+
+// GenericIA32 marks a DataGenericNr that is an ia32 table number.
+const GenericIA32 = 1 << 31
 
 // Shared argument and field lists.
 var (

@@ -11,6 +11,9 @@ type Pos struct {
 // Expr is a node of a parsed condition: *And, *Or, *Not, *Ident or *Compare.
 type Expr interface {
 	Start() Pos
+	// String formats the node as canonical condition text, which parses
+	// back to an equal tree (see format.go).
+	String() string
 	expr()
 }
 

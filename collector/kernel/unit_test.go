@@ -219,3 +219,16 @@ func TestKernelFeatures(t *testing.T) {
 		}
 	}
 }
+
+func TestFailedProgram(t *testing.T) {
+	for msg, want := range map[string]string{
+		"program enter_openat: load program: permission denied":  "enter_openat",
+		"program enter_openat2: load program: invalid argument":  "enter_openat2",
+		"program sys_exit: load program: argument list too long": "",
+		"map rings: create: operation not permitted":             "",
+	} {
+		if got := failedProgram(errors.New(msg)); got != want {
+			t.Errorf("%q: %q, want %q", msg, got, want)
+		}
+	}
+}

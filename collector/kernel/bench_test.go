@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/collector/record"
@@ -25,6 +27,9 @@ import (
 //	                 attached), divided by getpid with nothing attached
 //	getpid-ratio-snap  the same with openat selected, so the openat entry
 //	                 snapshot tracepoint is attached too
+//	getpid-ratio-empty  the floor: an empty tp_btf/sys_exit program attached
+//	                 instead of the capture (the kernel's cost of calling
+//	                 any program on every syscall exit)
 //	openat-added-ns  extra ns per openat+close of /dev/null when openat is
 //	                 selected: every openat produces a record that the
 //	                 consumer reads and decodes
@@ -33,9 +38,9 @@ import (
 func BenchmarkSyscallOverhead(b *testing.B) {
 	requireBPF(b)
 	const (
-		rounds   = 7
-		getpids  = 300000
-		openats  = 60000
+		rounds   = 9
+		getpids  = 1000000
+		openats  = 100000
 		ringSize = 16 << 20
 	)
 	p, err := Open(Config{RingSize: ringSize, TraceSelf: true, Interest: []string{"openat"}}, nil)
@@ -43,6 +48,14 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer p.Close()
+	empty, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_exit", License: "GPL",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer empty.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var consumed atomic.Uint64
@@ -76,7 +89,7 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		unix.Close(fd)
 	}
 
-	var ratios, ratiosSnap, added, gNone, gOn, gSnap, oNone, oOn []float64
+	var ratios, ratiosSnap, ratiosEmpty, added, gNone, gOn, gSnap, gEmpty, oNone, oOn []float64
 	before, _ := p.Counters()
 	for i := 0; i < b.N*rounds; i++ {
 		p.mu.Lock()
@@ -86,6 +99,14 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 			b.Fatal(err)
 		}
 		g0, o0 := timeit(getpids, getpid), timeit(openats, openat)
+		l, err := link.AttachTracing(link.TracingOptions{Program: empty, AttachType: ebpf.AttachTraceRawTp})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ge := timeit(getpids, getpid)
+		l.Close()
+		gEmpty = append(gEmpty, ge)
+		ratiosEmpty = append(ratiosEmpty, ge/g0)
 		p.mu.Lock()
 		err = p.reattach()
 		p.mu.Unlock()
@@ -112,6 +133,8 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 
 	b.ReportMetric(median(ratios), "getpid-ratio")
 	b.ReportMetric(median(ratiosSnap), "getpid-ratio-snap")
+	b.ReportMetric(median(ratiosEmpty), "getpid-ratio-empty")
+	b.Logf("getpid ns with an empty sys_exit program: %.1f (ratios %.2f)", median(gEmpty), ratiosEmpty)
 	b.ReportMetric(median(added), "openat-added-ns")
 	b.Logf("getpid ns: none %.1f, filtered %.1f, filtered with the openat snapshot attached %.1f (medians of %d rounds; ratios %.2f / %.2f)",
 		median(gNone), median(gOn), median(gSnap), len(ratios), ratios, ratiosSnap)

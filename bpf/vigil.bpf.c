@@ -878,8 +878,10 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		flags |= CLONE_FILES;
 	if (BPF_CORE_READ(child, signal) == BPF_CORE_READ(parent, signal))
 		flags |= CLONE_THREAD | CLONE_SIGHAND;
+	/* a new thread's real parent is its process's parent: only a new
+	 * process whose parent is not its creator was made with CLONE_PARENT */
 	struct task_struct *rp = BPF_CORE_READ(child, real_parent);
-	if (BPF_CORE_READ(rp, tgid) != BPF_CORE_READ(parent, tgid))
+	if (!(flags & CLONE_THREAD) && BPF_CORE_READ(rp, tgid) != BPF_CORE_READ(parent, tgid))
 		flags |= CLONE_PARENT;
 	struct nsproxy *cn = BPF_CORE_READ(child, nsproxy), *pn = BPF_CORE_READ(parent, nsproxy);
 	if (cn != pn) {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -949,5 +950,42 @@ func TestForcedWakeup(t *testing.T) {
 	// Without the wakeup the reader sleeps out its 1 s poll interval.
 	if d := time.Since(start); d > 700*time.Millisecond {
 		t.Errorf("first record after %v: the forced wakeup did not wake the reader", d)
+	}
+}
+
+// TestCaptureThreadFork checks the fork record of a new thread: same
+// process, CLONE_THREAD and CLONE_VM set, CLONE_PARENT not.
+func TestCaptureThreadFork(t *testing.T) {
+	p := openTestProbe(t)
+	me := uint32(os.Getpid())
+	// A goroutine that ends locked to its thread takes the thread with it;
+	// the next goroutine that needs a thread makes the runtime clone one.
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		close(done)
+	}()
+	<-done
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			time.Sleep(10 * time.Millisecond)
+		}()
+	}
+	wg.Wait()
+	f := waitFor(t, p, "procfork of a thread", func(r *record.Record) bool {
+		return r.Kind == record.KindProcFork && r.TGID == me && uint32(r.Args[record.ArgForkChildTGID]) == me
+	})
+	t.Log(f)
+	flags := f.Args[record.ArgForkFlags]
+	if flags&unix.CLONE_THREAD == 0 || flags&unix.CLONE_VM == 0 || flags&unix.CLONE_FILES == 0 || flags&unix.CLONE_PARENT != 0 {
+		t.Errorf("thread fork flags %#x", flags)
+	}
+	if uint32(f.Args[record.ArgForkChildTID]) == me {
+		t.Errorf("new thread has the process id as tid")
 	}
 }

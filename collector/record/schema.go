@@ -75,9 +75,9 @@ const (
 const (
 	ArgForkChildTGID   = 0
 	ArgForkChildTID    = 1
-	ArgForkFlags       = 2 // CLONE_* bits derived from what the child shares (VM, FS, FILES, SIGHAND, THREAD, NEW*NS)
+	ArgForkFlags       = 2 // CLONE_* bits derived from what the child shares: VM, FS, FILES, THREAD|SIGHAND, PARENT, NEWNS, NEWNET, NEWPID
 	ArgForkChildStart  = 3 // child's start_boottime in ns, with TGID the stable process identity
-	ArgForkParentTGID  = 4 // child's real parent tgid (differs from TGID for CLONE_PARENT)
+	ArgForkParentTGID  = 4 // child's real parent tgid (a new thread's is its process's parent; differs from TGID for CLONE_PARENT)
 	ArgForkParentStart = 5 // start_boottime of that parent's thread-group leader
 )
 

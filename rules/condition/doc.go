@@ -6,9 +6,28 @@
 // knows nothing about either: a bare identifier is an Ident node.
 //
 // Invariants:
-//   - Parse never panics and always terminates; nesting deeper than
-//     Options.MaxDepth is a syntax error, not a stack overflow.
+//   - Parse never panics and always terminates, in time linear in the input;
+//     recursion deeper than Options.MaxDepth is a syntax error, not a stack
+//     overflow. Depth is counted per grammar level as Falco counts it (one
+//     parenthesised group costs five); a run of "not not not ..." is a loop
+//     and costs nothing, as in Falco.
 //   - Every node carries the byte offset (and line/column) of its first
-//     character in the parsed text.
+//     character in the parsed text. Only '\n' starts a line.
 //   - The AST is immutable once returned; the compiler clones nothing.
+//   - String() of any node is canonical condition text that parses back to
+//     a tree with the same String().
+//   - Values are not interpreted: numbers, booleans, "<NA>" and the like are
+//     text, typed by the compiler against the field. Value.Text is the raw
+//     text of a bare value and the decoded text of a quoted one.
+//
+// Where Falco accepts input by accident of its implementation, Parse
+// rejects it with a clear error; each of these is also rejected by Falco,
+// at load time if not at parse time:
+//   - a word operator run into the next word ("x containsin (a)", which
+//     Falco reads as "in");
+//   - an invalid escape in the first item of a list ("in ("\q")", which
+//     Falco reads as an empty list);
+//   - transformer arguments other than one field or transformer, a
+//     "[arg]" after a transformer call, and the Falco 0.44 transformers
+//     join, concat and getopt, none of which the AST represents.
 package condition

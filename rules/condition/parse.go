@@ -680,6 +680,10 @@ func (p *parser) parseListItems(open int) (RHS, error) {
 	if p.lit(")") {
 		return rhs, nil
 	}
+	// Size the slice from the commas before the next ')'; only a hint.
+	if end := strings.IndexByte(p.src[p.off:], ')'); end > 0 {
+		rhs.Values = make([]Value, 0, strings.Count(p.src[p.off:p.off+end], ",")+1)
+	}
 	for {
 		v, err := p.parseListItem(len(rhs.Values) == 0)
 		if err != nil {

@@ -20,14 +20,14 @@
 //     text, typed by the compiler against the field. Value.Text is the raw
 //     text of a bare value and the decoded text of a quoted one.
 //
-// Where Falco accepts input by accident of its implementation, Parse
-// rejects it with a clear error; each of these is also rejected by Falco,
-// at load time if not at parse time:
-//   - a word operator run into the next word ("x containsin (a)", which
-//     Falco reads as "in");
-//   - an invalid escape in the first item of a list ("in ("\q")", which
-//     Falco reads as an empty list);
-//   - transformer arguments other than one field or transformer, a
-//     "[arg]" after a transformer call, and the Falco 0.44 transformers
-//     join, concat and getopt, none of which the AST represents.
+// Parse accepts what Falco's parser accepts and rejects what it rejects,
+// with three deliberate exceptions, each an error here:
+//   - a word operator run into a following list operator
+//     ("x.y containsin (a)"), which Falco reads as "in";
+//   - an invalid escape in the first item of a list ("x.y in ("\q")"),
+//     which Falco reads as an empty list;
+//   - transformer calls the AST cannot represent: arguments other than one
+//     field or transformer, "[arg]" after the call, and the Falco 0.44
+//     transformers join, concat and getopt. Falco rejects the first two at
+//     load time anyway.
 package condition

@@ -19,7 +19,13 @@ type Field struct {
 	Flags Flags
 	// Either, for filter-only fields such as fd.ip, names the two fields a
 	// comparison is applied to; the comparison holds if it holds for either.
+	// A filter-only field that stands for a single field (fd.snet tests
+	// fd.sip) names that field twice. Sources never extract a field with
+	// Either set; they extract its sides.
 	Either [2]ID
+
+	// text selects a special text rendering (evt.time and friends).
+	text textFormat
 }
 
 // ArgSpec says whether and how a field takes an argument.
@@ -53,6 +59,9 @@ const (
 	// DottedArg fields also accept their key as a dotted suffix
 	// (evt.arg.flags, k8s.pod.label.app).
 	DottedArg
+	// NoTransformer fields cannot be wrapped in a transformer
+	// (evt.rawarg, fd.sip.name).
+	NoTransformer
 )
 
 // Has reports whether every flag of g is set in f.

@@ -1,7 +1,6 @@
 package fields
 
-// syscallFields is the field table of the syscall source, in the order
-// `vigil fields` lists them.
-var syscallFields = []Field{
-	{Name: "evt.type", Type: TypeString, Desc: "Event type: the syscall or event name, e.g. openat."},
-}
+// syscallFieldClasses is the field table of the syscall source, in the
+// order `vigil fields` lists it; together the classes hold every ID from 1
+// to NumFields-1 exactly once.
+var syscallFieldClasses = [][]Field{evtFields, procFields, userFields, fdFields, containerFields}

@@ -20,7 +20,7 @@ const (
 	FmtHex                           // number in hexadecimal (devices, capability sets, addresses)
 	FmtOct                           // number in octal (open/mkdir creation mode)
 	FmtErrno                         // syscall result: the number; evt.arg gives the errno name when negative
-	FmtFD                            // fd number; evt.arg gives the fd as <typechar>name when known
+	FmtFD                            // fd number; evt.arg gives <typechar>name when known, the errno name when negative
 	FmtPath                          // path, absolute or relative to a dirfd parameter
 	FmtBytes                         // byte buffer (I/O data, NUL-separated argv/env)
 	FmtSockTuple                     // socket tuple, rendered like fd.name

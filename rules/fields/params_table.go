@@ -7,6 +7,7 @@ package fields
 var (
 	pRes      = Param{"res", TypeInt, FmtErrno}
 	pResFD    = Param{"res", TypeInt, FmtFD} // result that is a new fd
+	pRetFD    = Param{"fd", TypeInt, FmtFD}  // result that is a new fd, in the events Falco names it fd
 	pResPID   = Param{"res", TypeInt, FmtDec}
 	pFD       = Param{"fd", TypeInt, FmtFD}
 	pDirfd    = Param{"dirfd", TypeInt, FmtFD}
@@ -53,10 +54,10 @@ var (
 
 // openExit, creatExit... are the parameter lists shared by several events.
 var (
-	openatExit = []Param{pResFD, pDirfd, pName, pOpenFl, pOpenMode, pDev, pIno}
+	openatExit = []Param{pRetFD, pDirfd, pName, pOpenFl, pOpenMode, pDev, pIno}
 	dupExit    = []Param{pResFD, pOldfd, pNewfd}
 	renameatX  = []Param{pRes, pOlddirfd, pOldpath, pNewdirfd, pNewpath}
-	acceptExit = []Param{pResFD, pTuple, pQueuePct, pQueueLen, pQueueMax}
+	acceptExit = []Param{pRetFD, pTuple, pQueuePct, pQueueLen, pQueueMax}
 	sendExit   = []Param{pRes, pData, pFD, pSize, pTuple}
 	ioExit     = []Param{pRes, pData, pFD, pSize}
 	ioPosExit  = []Param{pRes, pData, pFD, pSize, pPos}
@@ -86,11 +87,11 @@ var (
 // fd state is built from.
 var eventParams = map[string][]Param{
 	// Files.
-	"open":              {pResFD, pName, pOpenFl, pOpenMode, pDev, pIno},
+	"open":              {pRetFD, pName, pOpenFl, pOpenMode, pDev, pIno},
 	"openat":            openatExit,
-	"openat2":           {pResFD, pDirfd, pName, pOpenFl, pOpenMode, {"resolve", TypeUint, FmtFlags}, pDev, pIno},
-	"creat":             {pResFD, pName, pOpenMode, pDev, pIno},
-	"open_by_handle_at": {pResFD, {"mountfd", TypeInt, FmtFD}, pOpenFl, pPath, pDev, pIno},
+	"openat2":           {pRetFD, pDirfd, pName, pOpenFl, pOpenMode, {"resolve", TypeUint, FmtFlags}, pDev, pIno},
+	"creat":             {pRetFD, pName, pOpenMode, pDev, pIno},
+	"open_by_handle_at": {pRetFD, {"mountfd", TypeInt, FmtFD}, pOpenFl, pPath, pDev, pIno},
 	"close":             {pRes, pFD},
 	"close_range":       {pRes, {"first", TypeUint, FmtDec}, {"last", TypeUint, FmtDec}, pFlags},
 	"link":              {pRes, pOldpath, pNewpath},
@@ -137,17 +138,17 @@ var eventParams = map[string][]Param{
 	"inotify_init1":  {pResFD, pFlags},
 	"epoll_create":   {pResFD, {"size", TypeUint, FmtDec}},
 	"epoll_create1":  {pResFD, pFlags},
-	"memfd_create":   {pResFD, pName, pFlags},
+	"memfd_create":   {pRetFD, pName, pFlags},
 	"userfaultfd":    {pResFD, pFlags},
-	"pidfd_open":     {pResFD, pPID, pFlags},
-	"pidfd_getfd":    {pResFD, {"pid_fd", TypeInt, FmtFD}, {"target_fd", TypeInt, FmtDec}, pFlags},
+	"pidfd_open":     {pRetFD, pPID, pFlags},
+	"pidfd_getfd":    {pRetFD, {"pid_fd", TypeInt, FmtFD}, {"target_fd", TypeInt, FmtDec}, pFlags},
 	"io_uring_setup": {pResFD, {"entries", TypeUint, FmtDec}, {"sq_entries", TypeUint, FmtDec},
 		{"cq_entries", TypeUint, FmtDec}, pFlags, {"sq_thread_cpu", TypeUint, FmtDec},
 		{"sq_thread_idle", TypeUint, FmtDec}, {"features", TypeUint, FmtFlags}},
-	"bpf": {pResFD, {"cmd", TypeInt, FmtBPFCmd}},
+	"bpf": {pRetFD, {"cmd", TypeInt, FmtBPFCmd}},
 
 	// Network.
-	"socket":     {pResFD, pDomain, pSockType, pProto},
+	"socket":     {pRetFD, pDomain, pSockType, pProto},
 	"socketpair": {pRes, pFd1, pFd2, {"source", TypeUint, FmtHex}, {"peer", TypeUint, FmtHex}, pDomain, pSockType, pProto},
 	"bind":       {pRes, pAddr, pFD},
 	"connect":    {pRes, pTuple, pFD, pAddr},

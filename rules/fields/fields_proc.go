@@ -50,7 +50,7 @@ var procFields = []Field{
 	{ID: ProcPcmdline, Name: "proc.pcmdline", Type: TypeString,
 		Desc: "proc.cmdline of the parent process."},
 	{ID: ProcAname, Name: "proc.aname", Type: TypeString, Arg: ArgIndexOptional, Flags: AnyAncestor | NoRHS | NoTransformer,
-		Desc: "proc.name of an ancestor: [0] the process, [1] its parent, [2] the grandparent...; without index a condition holds if it holds for any ancestor."},
+		Desc: "proc.name of an ancestor: [0] the process, [1] its parent, [2] the grandparent...; without index a condition holds if it holds for any ancestor, and an output prints all ancestors' names."},
 	{ID: ProcAPID, Name: "proc.apid", Type: TypeInt, Arg: ArgIndexOptional, Flags: AnyAncestor | NoRHS | NoTransformer,
 		Desc: "proc.pid of an ancestor, indexed like proc.aname."},
 	{ID: ProcAexe, Name: "proc.aexe", Type: TypeString, Arg: ArgIndexOptional, Flags: AnyAncestor | NoRHS | NoTransformer,

@@ -209,6 +209,11 @@ func (c *buildCtx) compare(cmp *condition.Compare) node {
 		c.warnf(lhs.Pos, rulefile.CodeDeprecatedItem, "field '%s' is deprecated", f.Name)
 	}
 	either := f.Either[0] != 0
+	if either && f.Either[0] == f.Either[1] {
+		// A filter-only view of one field (fd.snet is fd.sip tested
+		// against networks): compare that field directly.
+		ref, either = fields.Ref{ID: f.Either[0]}, false
+	}
 	anyAncestor := f.Flags.Has(fields.AnyAncestor) && ref.Arg.Kind == fields.ArgNone
 	evtType := isEvtType(f)
 	op := cmp.Op
@@ -216,7 +221,7 @@ func (c *buildCtx) compare(cmp *condition.Compare) node {
 	shape := xtype{typ: f.Type, list: f.List}
 	var chain []xform
 	if n := len(lhs.Transformers); n > 0 {
-		if either || f.Flags.Has(fields.FilterOnly) || f.Flags.Has(fields.AnyAncestor) || evtType {
+		if either || f.Flags.Has(fields.FilterOnly) || f.Flags.Has(fields.AnyAncestor) || f.Flags.Has(fields.NoTransformer) || evtType {
 			c.errorf(lhs.Pos, false, "field '%s' does not support transformers", f.Name)
 			return nil
 		}
@@ -673,6 +678,10 @@ func (c *buildCtx) valCompare(cmp *condition.Compare, lref fields.Ref, lf *field
 	}
 	rshape := xtype{typ: rf.Type, list: rf.List}
 	var rchain []xform
+	if len(ro.Transformers) > 0 && rf.Flags.Has(fields.NoTransformer) {
+		c.errorf(ro.Pos, false, "field '%s' does not support transformers", rf.Name)
+		return nil
+	}
 	for i := len(ro.Transformers) - 1; i >= 0; i-- {
 		t, ok := xformNames[ro.Transformers[i]]
 		if !ok {

@@ -191,7 +191,7 @@ func parseOutTransformer(reg resolver, text string, i, j int) (outToken, int, *t
 		if err != nil {
 			return outToken{}, end, &tokenError{msg: err.Error(), unknown: true}
 		}
-		if f.Flags.Has(fields.FilterOnly) || f.Either[0] != 0 || f.Flags.Has(fields.AnyAncestor) {
+		if f.Flags.Has(fields.FilterOnly) || f.Either[0] != 0 || f.Flags.Has(fields.AnyAncestor) || f.Flags.Has(fields.NoTransformer) {
 			return outToken{}, end, &tokenError{msg: fmt.Sprintf("field '%s' does not support transformers", f.Name)}
 		}
 		tok = outToken{key: inner, ref: ref, f: f, in: xtype{typ: f.Type, list: f.List}}

@@ -33,8 +33,16 @@ type State struct {
 	Users      *users.DB        // may be nil
 	Containers *container.Store // may be nil
 
-	arch  record.Arch
-	types [record.NumKinds]fields.EventType
+	// BootTime is the wall-clock time of boot in ns since the epoch: record
+	// timestamps (ns since boot) plus BootTime give evt.time. Set it before
+	// the first Apply; CaptureSource sets it from the capture header.
+	BootTime int64
+	// Hostname is what evt.hostname returns.
+	Hostname string
+
+	arch   record.Arch
+	types  [record.NumKinds]fields.EventType
+	events uint64 // records applied, for evt.num
 
 	unknownTypes atomic.Uint64
 }
@@ -61,6 +69,9 @@ func (s *State) UnknownTypes() uint64 { return s.unknownTypes.Load() }
 func (s *State) Apply(r *record.Record, ev *Event) {
 	ev.reset(r)
 	ev.typ = s.eventType(r)
+	ev.st = s
+	s.events++
+	ev.num = s.events
 	t := s.Procs
 	t.Advance(r.TS)
 
@@ -176,6 +187,12 @@ func (s *State) exec(r *record.Record) {
 		e.Tty = info.TTY
 		e.PidNS, e.MntNS, e.NetNS = uint64(info.PidNS), uint64(info.MntNS), uint64(info.NetNS)
 		e.Vpid = info.VTGID
+		if info.VTGID == r.TGID {
+			// Same number inside and out: the process is (all but
+			// certainly) in the host pid namespace, where the process
+			// group id is the same too.
+			e.Vpgid = info.PGID
+		}
 		e.Start = info.StartTime
 		if info.ExeFlags&record.ExeFlagNoFile == 0 {
 			e.ExeFile = proc.ExeInfo{Ino: info.ExeIno, Dev: uint64(info.ExeDev), Ctime: info.ExeCtime, Mtime: info.ExeMtime}

@@ -27,7 +27,13 @@ type Event struct {
 	NameChanged bool
 
 	typ    fields.EventType
+	st     *State
+	num    uint64  // evt.num
 	fdCopy proc.FD // storage for an FD that is not (or no longer) in the table
+	// scratch holds text Extract builds (joined lists, rendered
+	// parameters). It is truncated per event, never per Extract, because
+	// the engine may hold two extracted values at once (val()).
+	scratch []byte
 }
 
 // Type returns the event's type, e.g. openat or procexit.
@@ -39,6 +45,7 @@ func (e *Event) reset(r *record.Record) {
 	e.Thread, e.Proc, e.FD = nil, nil, nil
 	e.FDNum, e.HasFD, e.NameChanged = 0, false, false
 	e.typ = fields.EventUnknown
+	e.scratch = e.scratch[:0]
 }
 
 // setFD points the event at fd number n of its process.

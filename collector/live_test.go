@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +19,16 @@ import (
 	"github.com/vigilsec/vigil/collector/kernel"
 	"github.com/vigilsec/vigil/collector/proc"
 	"github.com/vigilsec/vigil/collector/record"
+	"github.com/vigilsec/vigil/rules/fields"
 )
+
+// e2type accepts open where the C library uses it instead of openat.
+func e2type(want, got string) string {
+	if got == "open" {
+		return got
+	}
+	return want
+}
 
 // requireBPF skips the test unless it runs as root, or fails it when
 // VIGIL_REQUIRE_BPF=1 says the privileged tests must run.
@@ -39,9 +51,15 @@ type observed struct {
 	sleepSamePid              bool
 	sleepParent               uint32
 	childExited               bool
+	catFields                 map[string]string // fields as rules see them on cat's open
 }
 
+// catFieldNames are extracted from cat's open of /etc/hostname.
+var catFieldNames = []string{"evt.type", "evt.res", "evt.arg.flags", "evt.arg.name", "evt.is_open_read", "fd.name", "fd.typechar",
+	"fd.directory", "proc.name", "proc.pname", "proc.cmdline", "proc.pcmdline", "proc.exepath", "proc.cwd", "user.uid", "container.id"}
+
 func observe(o *observed, child uint32) func(*Event) {
+	reg := fields.NewRegistry()
 	return func(e *Event) {
 		if e.Proc == nil {
 			return
@@ -63,6 +81,14 @@ func observe(o *observed, child uint32) func(*Event) {
 		case "openat", "open":
 			if p.Comm == "cat" && e.FD != nil && e.FD.Path == "/etc/hostname" && e.FDNum >= 0 {
 				o.catOpened = true
+				o.catFields = map[string]string{}
+				for _, name := range catFieldNames {
+					ref, f, err := reg.Resolve(name, "", false)
+					var v fields.Value
+					if err == nil && e.Extract(&ref, &v) {
+						o.catFields[name] = string(fields.AppendValue(nil, f, &v))
+					}
+				}
 			}
 		case "dup2", "dup3", "fcntl":
 			// dash redirects in the shell itself, then forks cat.
@@ -151,6 +177,7 @@ func TestLiveKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 	me := uint32(os.Getpid())
+	catPath, _ := filepath.EvalSymlinks("/usr/bin/cat")
 	check := func(name string, o observed) {
 		t.Helper()
 		if o.catParent != child || o.catGrandparent != me || o.catCwd != "/tmp/" {
@@ -158,6 +185,21 @@ func TestLiveKernel(t *testing.T) {
 		}
 		if !o.catOpened || !o.devNullDup {
 			t.Errorf("%s: cat opened /etc/hostname %v, stdout redirected to /dev/null %v", name, o.catOpened, o.devNullDup)
+		}
+		wantFields := map[string]string{
+			"evt.type": e2type("openat", o.catFields["evt.type"]), "evt.res": "SUCCESS", "evt.arg.name": "/etc/hostname",
+			"evt.is_open_read": "true", "fd.name": "/etc/hostname", "fd.typechar": "f", "fd.directory": "/etc",
+			"proc.name": "cat", "proc.pname": "sh", "proc.cmdline": "cat /etc/hostname",
+			"proc.pcmdline": "sh -c cat /etc/hostname >/dev/null; exec sleep 0.01", "proc.exepath": catPath,
+			"proc.cwd": "/tmp/", "user.uid": strconv.Itoa(os.Geteuid()), "container.id": "host",
+		}
+		for k, want := range wantFields {
+			if got, ok := o.catFields[k]; !ok || got != want {
+				t.Errorf("%s: cat's open: %s = %q (present %v), want %q", name, k, got, ok, want)
+			}
+		}
+		if fl := o.catFields["evt.arg.flags"]; !strings.HasPrefix(fl, "O_RDONLY") {
+			t.Errorf("%s: cat's open flags %q", name, fl)
 		}
 		if !o.sleepSamePid || o.sleepParent != me {
 			t.Errorf("%s: sleep exec in the child %v, parent %d (want %d)", name, o.sleepSamePid, o.sleepParent, me)

@@ -125,6 +125,10 @@ func (s *CaptureSource) Run(ctx context.Context, fn func(*Event)) error {
 	if a := record.ArchByName(s.hdr.Arch); a != record.ArchUnknown {
 		s.st.arch = a
 	}
+	s.st.BootTime = s.hdr.BootTime
+	if s.hdr.Hostname != "" {
+		s.st.Hostname = s.hdr.Hostname
+	}
 	snap, err := cr.Snapshot()
 	if err != nil {
 		return fmt.Errorf("replay capture: %w", err)

@@ -1,0 +1,186 @@
+package collector
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/vigilsec/vigil/collector/container"
+	"github.com/vigilsec/vigil/rules/fields"
+)
+
+// extractContainer handles the container.* and k8s.* fields. The id and
+// runtime come from the process's cgroups; the rest from the container
+// store, which runtime clients fill asynchronously: until they do, those
+// fields are missing.
+func (e *Event) extractContainer(ref *fields.Ref, v *fields.Value) bool {
+	p := e.Proc
+	if p == nil {
+		return false
+	}
+	id := p.Container
+	switch ref.ID {
+	case fields.ContainerID:
+		v.Str = id.Short()
+		return true
+	case fields.ContainerFullID:
+		v.Str = id.FullOrHost()
+		return true
+	case fields.ContainerType:
+		v.Str = id.Runtime.String()
+		return true
+	case fields.K8sPodUID:
+		if id.PodUID != "" {
+			v.Str = id.PodUID
+			return true
+		}
+	}
+	if id.IsHost() {
+		if ref.ID == fields.ContainerName {
+			v.Str = container.Host
+			return true
+		}
+		return false
+	}
+	var in *container.Info
+	if e.st.Containers != nil {
+		in, _ = e.st.Containers.Get(id.Full)
+	}
+	if in == nil {
+		return false
+	}
+	switch ref.ID {
+	case fields.ContainerName:
+		v.Str = in.Name
+	case fields.ContainerImage:
+		v.Str = in.Image
+	case fields.ContainerImageID:
+		v.Str = in.ImageID
+	case fields.ContainerImageRepository:
+		v.Str = in.ImageRepo
+	case fields.ContainerImageTag:
+		v.Str = in.ImageTag
+	case fields.ContainerImageDigest:
+		v.Str = in.ImageDigest
+	case fields.ContainerPrivileged:
+		v.Int = b2i(in.Privileged)
+		return true
+	case fields.ContainerStartTS:
+		v.Int = in.StartTs
+		return in.StartTs != 0
+	case fields.ContainerDuration:
+		now := e.st.BootTime + int64(e.Rec.TS)
+		if in.StartTs == 0 || now < in.StartTs {
+			return false
+		}
+		v.Int = now - in.StartTs
+		return true
+	case fields.ContainerMounts:
+		start := len(e.scratch)
+		for i := range in.Mounts {
+			if i > 0 {
+				e.scratch = append(e.scratch, ' ')
+			}
+			e.scratch = appendMount(e.scratch, &in.Mounts[i])
+		}
+		v.Str = e.view(start)
+		return true
+	case fields.ContainerMount, fields.ContainerMountSource, fields.ContainerMountDest,
+		fields.ContainerMountMode, fields.ContainerMountRdwr, fields.ContainerMountPropagation:
+		return e.mount(ref, in, v)
+	case fields.K8sNsName:
+		v.Str = in.Pod.Namespace
+	case fields.K8sPodName:
+		v.Str = in.Pod.Name
+	case fields.K8sPodUID:
+		v.Str = in.Pod.UID
+	case fields.K8sPodLabels:
+		if in.Pod.Name == "" {
+			return false
+		}
+		start := len(e.scratch)
+		for i, k := range sortedKeys(in.Pod.Labels) {
+			if i > 0 {
+				e.scratch = append(e.scratch, ',')
+			}
+			e.scratch = append(e.scratch, k...)
+			e.scratch = append(e.scratch, ':')
+			e.scratch = append(e.scratch, in.Pod.Labels[k]...)
+		}
+		v.Str = e.view(start)
+		return true
+	case fields.K8sPodLabel:
+		s, ok := in.Pod.Labels[ref.Arg.Key]
+		v.Str = s
+		return ok
+	default:
+		// container.ip: not known from the runtimes yet.
+		return false
+	}
+	return v.Str != ""
+}
+
+// mount fills container.mount* [N] (by position) or [PATH] (by source path;
+// container.mount.source by destination path).
+func (e *Event) mount(ref *fields.Ref, in *container.Info, v *fields.Value) bool {
+	var m *container.Mount
+	switch ref.Arg.Kind {
+	case fields.ArgIndex:
+		if ref.Arg.Index < 0 || ref.Arg.Index >= len(in.Mounts) {
+			return false
+		}
+		m = &in.Mounts[ref.Arg.Index]
+	case fields.ArgKey:
+		for i := range in.Mounts {
+			c := &in.Mounts[i]
+			if ref.ID == fields.ContainerMountSource && c.Dest == ref.Arg.Key ||
+				ref.ID != fields.ContainerMountSource && c.Source == ref.Arg.Key {
+				m = c
+				break
+			}
+		}
+	}
+	if m == nil {
+		return false
+	}
+	switch ref.ID {
+	case fields.ContainerMount:
+		start := len(e.scratch)
+		e.scratch = appendMount(e.scratch, m)
+		v.Str = e.view(start)
+	case fields.ContainerMountSource:
+		v.Str = m.Source
+	case fields.ContainerMountDest:
+		v.Str = m.Dest
+	case fields.ContainerMountMode:
+		v.Str = m.Mode
+	case fields.ContainerMountRdwr:
+		v.Str = strconv.FormatBool(m.RW)
+	case fields.ContainerMountPropagation:
+		v.Str = m.Propagation
+	}
+	return true
+}
+
+// appendMount appends a mount as source:dest:mode:rdwr:propagation.
+func appendMount(dst []byte, m *container.Mount) []byte {
+	dst = append(dst, m.Source...)
+	dst = append(dst, ':')
+	dst = append(dst, m.Dest...)
+	dst = append(dst, ':')
+	dst = append(dst, m.Mode...)
+	dst = append(dst, ':')
+	dst = strconv.AppendBool(dst, m.RW)
+	dst = append(dst, ':')
+	return append(dst, m.Propagation...)
+}
+
+// sortedKeys returns m's keys in order. It allocates; only outputs of
+// k8s.pod.labels reach it.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

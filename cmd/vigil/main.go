@@ -22,9 +22,11 @@ type cli struct {
 	LogLevel  slog.Level `name:"log.level" default:"info" help:"Log level: debug, info, warn, error."`
 	LogFormat string     `name:"log.format" default:"text" enum:"text,json" help:"Log format: text or json."`
 
-	Version versionCmd `cmd:"" help:"Print version information."`
-	Fields  fieldsCmd  `cmd:"" help:"List every supported rule field."`
+	Run     runCmd     `cmd:"" help:"Run the agent: watch the kernel (or replay a capture), evaluate rules, report detections."`
+	Capture captureCmd `cmd:"" help:"Record kernel events and the process state they need into a capture file."`
 	Rules   rulesCmd   `cmd:"" help:"Work with rules files."`
+	Fields  fieldsCmd  `cmd:"" help:"List every supported rule field."`
+	Version versionCmd `cmd:"" help:"Print version information."`
 }
 
 // env carries the process's standard streams into commands, so that tests can

@@ -50,26 +50,31 @@ func main() {
 // run executes one command line and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c cli
+	exitCode := -1 // set when kong asks to exit (--help), which it does without an error
 	parser, err := kong.New(&c,
 		kong.Name("vigil"),
 		kong.Description("Runtime security detection with Falco-compatible rules, eBPF capture, OTLP and Prometheus."),
 		kong.UsageOnError(),
 		kong.Writers(stdout, stderr),
-		kong.Exit(func(int) {}),
+		kong.Exit(func(code int) { exitCode = code }),
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil: %v\n", err)
 		return 2
 	}
 	kctx, err := parser.Parse(args)
+	if exitCode >= 0 {
+		// --help printed the usage; kong carries on parsing (and may then
+		// complain about missing arguments) because Exit returned.
+		return exitCode
+	}
 	if err != nil {
 		var perr *kong.ParseError
 		if errors.As(err, &perr) {
 			fmt.Fprintf(stderr, "vigil: %v\n", err)
 			return 2
 		}
-		// --help and similar exit through kong.Exit after printing.
-		return 0
+		return 1
 	}
 	if kctx.Command() == "" {
 		return 0

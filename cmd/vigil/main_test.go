@@ -126,3 +126,14 @@ func TestFieldsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpRunsNothing: --help on a command prints its usage and returns
+// without running it (run would start the agent).
+func TestHelpRunsNothing(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"capture", "--help"}, {"rules", "validate", "--help"}} {
+		code, stdout, _ := runCLI(t, "", args...)
+		if code != 0 || !strings.Contains(stdout, "Usage: vigil") {
+			t.Errorf("%v: exit %d, stdout %q", args, code, stdout)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -52,26 +53,30 @@ func AppendFalcoJSON(dst []byte, d *rules.Detection, hostname string) ([]byte, e
 	return append(dst, '\n'), nil
 }
 
-// JSONWriter writes detections as JSON lines to an io.Writer. It is safe
-// for concurrent use.
-type JSONWriter struct {
+// JSONOutput writes detections as Falco JSON alert lines to an io.Writer
+// (standard output, or anything else that needs no reopening).
+type JSONOutput struct {
+	name     string
 	mu       sync.Mutex
 	w        io.Writer
 	hostname string
 	buf      []byte
 }
 
-// NewJSONWriter returns a writer of Falco JSON alert lines to w.
-func NewJSONWriter(w io.Writer, hostname string) *JSONWriter {
-	return &JSONWriter{w: w, hostname: hostname}
+// NewJSONOutput returns an output called name writing Falco JSON lines to w.
+func NewJSONOutput(name string, w io.Writer, hostname string) *JSONOutput {
+	return &JSONOutput{name: name, w: w, hostname: hostname}
 }
 
+// Name returns the output's metric label.
+func (j *JSONOutput) Name() string { return j.name }
+
 // Write writes one detection as one line.
-func (j *JSONWriter) Write(d *rules.Detection) error {
+func (j *JSONOutput) Write(_ context.Context, d *Detection) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var err error
-	j.buf, err = AppendFalcoJSON(j.buf[:0], d, j.hostname)
+	j.buf, err = AppendFalcoJSON(j.buf[:0], &d.Detection, j.hostname)
 	if err != nil {
 		return err
 	}
@@ -80,3 +85,6 @@ func (j *JSONWriter) Write(d *rules.Detection) error {
 	}
 	return nil
 }
+
+// Close does nothing: every line is written when it is received.
+func (j *JSONOutput) Close(context.Context) error { return nil }

@@ -63,8 +63,8 @@ func NewMetrics(version, revision string) *Metrics {
 		}, []string{"event_type"}),
 		detDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_detections_dropped_total",
-			Help: "Detections discarded before any output accepted them, by reason.",
-		}, []string{"reason"}),
+			Help: "Detections discarded before an output accepted them, by output and reason.",
+		}, []string{"output", "reason"}),
 		outRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_output_records_total",
 			Help: "Detection records handled by an output, by result.",
@@ -99,7 +99,6 @@ func NewMetrics(version, revision string) *Metrics {
 		m.detDropped, m.outRecords, m.queueLen, m.queueCap, m.evalDuration, m.latency, build,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
 	)
-	m.detDropped.WithLabelValues("queue_full")
 	return m
 }
 
@@ -157,8 +156,19 @@ func (m *Metrics) Received(eventType string) prometheus.Counter {
 	return m.received.WithLabelValues(eventType)
 }
 
-// DetectionDropped counts a detection lost for reason.
-func (m *Metrics) DetectionDropped(reason string) { m.detDropped.WithLabelValues(reason).Inc() }
+// DetectionDropped counts a detection lost for output (queue_full,
+// shutdown).
+func (m *Metrics) DetectionDropped(output, reason string) {
+	m.detDropped.WithLabelValues(output, reason).Inc()
+}
+
+// InitOutput creates an output's series at 0, so that the first failure or
+// drop is visible to increase().
+func (m *Metrics) InitOutput(output string) {
+	m.outRecords.WithLabelValues(output, "sent")
+	m.outRecords.WithLabelValues(output, "failed")
+	m.detDropped.WithLabelValues(output, "queue_full")
+}
 
 // OutputResult counts one record handled by output with result "sent" or
 // "failed".

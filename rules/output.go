@@ -281,24 +281,7 @@ func (o *outputFormat) fieldValues(ev fields.Event) map[string]any {
 			m[t.key] = nil
 			continue
 		}
-		m[t.key] = detach(fields.JSONValue(t.f, &v))
+		m[t.key] = fields.Detach(fields.JSONValue(t.f, &v))
 	}
 	return m
-}
-
-// detach copies strings that may alias event memory.
-func detach(x any) any {
-	switch x := x.(type) {
-	case string:
-		return strings.Clone(x)
-	case []string:
-		out := make([]string, len(x))
-		for i, s := range x {
-			out[i] = strings.Clone(s)
-		}
-		return out
-	case []byte:
-		return append([]byte(nil), x...)
-	}
-	return x
 }

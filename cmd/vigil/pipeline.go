@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,59 +14,37 @@ import (
 )
 
 // pipeline evaluates the rules against every event of a source and hands
-// detections to the outputs through a bounded queue, so a slow output never
-// stalls the source (a full queue drops and counts).
+// detections to the dispatcher, whose per-output queues are bounded, so a
+// slow output never stalls the source (a full queue drops and counts).
 type pipeline struct {
-	eval     *rules.Evaluator
+	eval     atomic.Pointer[rules.Evaluator] // swapped on reload
 	metrics  *exporter.Metrics
-	out      *exporter.JSONWriter
+	out      *exporter.Dispatcher
+	capture  *exporter.EventCapture
 	bootWall int64 // wall-clock ns at boot, to place kernel timestamps in time
 	log      *slog.Logger
 
 	cur      *collector.Event       // event being evaluated, for emit
+	curEval  *rules.Evaluator       // evaluator of the current event
+	last     *rules.Evaluator       // evaluator of the previous event, flushed when replaced
 	emitFn   func(*rules.Rule) bool // p.emit, bound once so Evaluate does not allocate
-	queue    chan rules.Detection
-	qlen     prometheus.Gauge
 	received [fields.NumEventTypes]prometheus.Counter
 	matched  atomic.Uint64
-	wg       sync.WaitGroup
+	n        uint64 // events handled, for sampling the evaluation time
 }
 
-func newPipeline(rs *rules.Ruleset, m *exporter.Metrics, out *exporter.JSONWriter, queueSize int, bootWall int64, log *slog.Logger) *pipeline {
-	p := &pipeline{
-		eval: rs.NewEvaluator(), metrics: m, out: out, bootWall: bootWall, log: log,
-		queue: make(chan rules.Detection, queueSize),
-	}
+func newPipeline(rs *rules.Ruleset, m *exporter.Metrics, out *exporter.Dispatcher, capture *exporter.EventCapture, bootWall int64, log *slog.Logger) *pipeline {
+	p := &pipeline{metrics: m, out: out, capture: capture, bootWall: bootWall, log: log}
+	p.eval.Store(rs.NewEvaluator())
 	p.emitFn = p.emit
-	var qcap prometheus.Gauge
-	p.qlen, qcap = m.Queue("stdout")
-	qcap.Set(float64(queueSize))
 	return p
 }
 
-// start runs the output goroutine until the queue is closed by stop.
-func (p *pipeline) start() {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for d := range p.queue {
-			p.qlen.Set(float64(len(p.queue)))
-			if err := p.out.Write(&d); err != nil {
-				p.metrics.OutputResult("stdout", "failed")
-				p.log.Warn("write detection", "err", err)
-				continue
-			}
-			p.metrics.OutputResult("stdout", "sent")
-		}
-	}()
-}
+// swap installs a new rule set; the next event is evaluated with it.
+func (p *pipeline) swap(rs *rules.Ruleset) { p.eval.Store(rs.NewEvaluator()) }
 
-// stop drains the queue and waits for the output goroutine.
-func (p *pipeline) stop() {
-	p.eval.Flush()
-	close(p.queue)
-	p.wg.Wait()
-}
+// evalSample is how often (in events) one evaluation is timed.
+const evalSample = 64
 
 // handle evaluates one event; it runs on the source's goroutine.
 func (p *pipeline) handle(ev *collector.Event) {
@@ -80,31 +57,39 @@ func (p *pipeline) handle(ev *collector.Event) {
 		}
 		c.Inc()
 	}
-	p.cur = ev
-	p.eval.Evaluate(ev, p.emitFn)
-	p.cur = nil
+	p.cur, p.curEval = ev, p.eval.Load()
+	if p.curEval != p.last {
+		if p.last != nil {
+			p.last.Flush() // publish the replaced rule set's pending counts
+		}
+		p.last = p.curEval
+	}
+	p.n++
+	if p.n%evalSample == 0 {
+		start := time.Now()
+		p.curEval.Evaluate(ev, p.emitFn)
+		p.metrics.ObserveEvaluation(time.Since(start).Seconds())
+	} else {
+		p.curEval.Evaluate(ev, p.emitFn)
+	}
+	p.cur, p.curEval = nil, nil
 }
 
-// emit renders and queues the detection of r for the current event.
+// emit renders the detection of r for the current event and publishes it.
 func (p *pipeline) emit(r *rules.Rule) bool {
 	ev := p.cur
 	p.matched.Add(1)
 	p.metrics.Match(r)
 	evTime := time.Unix(0, p.bootWall+int64(ev.Rec.TS))
-	d := p.eval.Detect(r, ev, evTime)
+	d := &exporter.Detection{Detection: p.curEval.Detect(r, ev, evTime), Event: p.capture.Capture(ev)}
 	p.metrics.ObserveLatency(time.Since(evTime).Seconds())
-	select {
-	case p.queue <- d:
-	default:
-		p.metrics.DetectionDropped("queue_full")
-	}
+	p.out.Publish(d)
 	return true
 }
 
 // run feeds the source through the pipeline until ctx ends or the source
-// is exhausted.
+// is exhausted; flushes the evaluator's pending state at the end.
 func (p *pipeline) run(ctx context.Context, src collector.Source) error {
-	p.start()
-	defer p.stop()
+	defer p.eval.Load().Flush()
 	return src.Run(ctx, p.handle)
 }

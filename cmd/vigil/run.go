@@ -99,11 +99,18 @@ func (c *runCmd) Run(e *env) error {
 		attached.Store(true)
 	}
 
+	capt, err := exporter.NewEventCapture(fields.NewRegistry())
+	if err != nil {
+		return err
+	}
+	out := exporter.NewDispatcher(m, e.log)
+	out.Add(exporter.NewJSONOutput("stdout", e.stdout, host), exporter.OutputConfig{QueueSize: c.QueueSize})
+	out.Start()
 	srv, err := exporter.NewServer(c.ListenAddress, m, func() error {
 		if !attached.Load() {
 			return errors.New("event source not attached")
 		}
-		return nil
+		return out.Healthy()
 	}, version, e.log)
 	if err != nil {
 		return err
@@ -115,10 +122,15 @@ func (c *runCmd) Run(e *env) error {
 	}()
 	e.log.Info("vigil running", "rules", len(rs.Rules()), "listen", srv.Addr().String(), "replay", c.Replay != "")
 
-	p := newPipeline(rs, m, exporter.NewJSONWriter(e.stdout, host), c.QueueSize, bootWall, e.log)
+	p := newPipeline(rs, m, out, capt, bootWall, e.log)
 	runErr := p.run(ctx, src)
 	attached.Store(false)
 
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	if err := out.Close(dctx); err != nil {
+		e.log.Warn("closing outputs", "err", err)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)

@@ -2,6 +2,7 @@ package fields
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -126,4 +127,22 @@ func JSONValue(f *Field, v *Value) any {
 		return v.Float
 	}
 	return string(AppendValue(nil, f, v))
+}
+
+// Detach returns x, a JSONValue result, with its strings and lists copied,
+// so that it stays valid after the event is released.
+func Detach(x any) any {
+	switch x := x.(type) {
+	case string:
+		return strings.Clone(x)
+	case []string:
+		out := make([]string, len(x))
+		for i, s := range x {
+			out[i] = strings.Clone(s)
+		}
+		return out
+	case []byte:
+		return append([]byte(nil), x...)
+	}
+	return x
 }

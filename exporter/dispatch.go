@@ -17,6 +17,10 @@ import (
 // bounded queue and goroutine: Publish never blocks, a slow or failing
 // output only fills (and then overflows, counted) its own queue.
 type Dispatcher struct {
+	// OnFailure, when set before Start, is called from the output's
+	// goroutine when an output that was healthy fails a write.
+	OnFailure func(output string, err error)
+
 	metrics *Metrics
 	log     *slog.Logger
 	outs    []*outputQueue
@@ -96,7 +100,9 @@ func (d *Dispatcher) run(o *outputQueue) {
 		o.qlen.Set(float64(len(o.q)))
 		if err := o.out.Write(context.Background(), det); err != nil {
 			d.metrics.OutputResult(name, "failed")
-			o.failing.Store(true)
+			if !o.failing.Swap(true) && d.OnFailure != nil {
+				d.OnFailure(name, err)
+			}
 			if now := time.Now(); now.Sub(o.lastErr) >= 10*time.Second {
 				o.lastErr = now
 				d.log.Warn("output failed", "output", name, "err", err)

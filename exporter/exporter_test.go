@@ -154,7 +154,7 @@ func TestServerEndpoints(t *testing.T) {
 	m := NewMetrics("test", "abc")
 	m.SetRules(loadTestRules(t, testRules))
 	ready := errors.New("programs not attached")
-	srv, err := NewServer("127.0.0.1:0", m, func() error { return ready }, "test", slog.New(slog.DiscardHandler))
+	srv, err := NewServer("127.0.0.1:0", "", m, func() error { return ready }, "test", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,8 +26,9 @@ type Metrics struct {
 	evalDuration prometheus.Histogram
 	latency      prometheus.Histogram
 
-	mu    sync.Mutex
-	rules map[string]ruleLabels // installed rule name → its labels
+	mu     sync.Mutex
+	rules  map[string]ruleLabels // installed rule name → its labels
+	static map[string]ruleLabels // rules that outlive every rule set (internal ones)
 }
 
 type ruleLabels struct{ priority, source, tags, tactic string }
@@ -87,7 +88,8 @@ func NewMetrics(version, revision string) *Metrics {
 			Help:    "Time from the kernel event timestamp to the detection being handed to outputs.",
 			Buckets: []float64{.001, .005, .01, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
-		rules: map[string]ruleLabels{},
+		rules:  map[string]ruleLabels{},
+		static: map[string]ruleLabels{},
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "vigil_build_info",
@@ -114,9 +116,11 @@ func (m *Metrics) SetRules(rs *rules.Ruleset) {
 		if !r.Active {
 			continue
 		}
-		l := ruleLabels{priority: r.Priority.String(), source: r.Source, tags: joinTags(r.Tags), tactic: mitreTactic(r.Tags)}
-		next[r.Name] = l
+		next[r.Name] = labelsOf(r)
 		active[r.Source]++
+	}
+	for name, l := range m.static {
+		next[name] = l
 	}
 	for name, old := range m.rules {
 		if nl, ok := next[name]; !ok || nl != old {
@@ -133,6 +137,23 @@ func (m *Metrics) SetRules(rs *rules.Ruleset) {
 	for src, n := range active {
 		m.rulesLoaded.WithLabelValues(src).Set(n)
 	}
+}
+
+// AddStaticRules installs series for rules that are not part of any rule
+// set (Vigil's internal detections); SetRules keeps them.
+func (m *Metrics) AddStaticRules(rs ...*rules.Rule) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range rs {
+		l := labelsOf(r)
+		m.static[r.Name], m.rules[r.Name] = l, l
+		m.ruleMatches.WithLabelValues(r.Name, l.priority, l.source)
+		m.ruleInfo.WithLabelValues(r.Name, l.priority, l.source, l.tags, l.tactic).Set(1)
+	}
+}
+
+func labelsOf(r *rules.Rule) ruleLabels {
+	return ruleLabels{priority: r.Priority.String(), source: r.Source, tags: joinTags(r.Tags), tactic: mitreTactic(r.Tags)}
 }
 
 // Match counts one match of r.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
 )
 
 // Readiness reports why the agent is not ready, or nil when it is.
@@ -18,9 +19,10 @@ type Readiness func() error
 
 // Server serves /metrics, /healthz, /readyz and a landing page.
 type Server struct {
-	srv *http.Server
-	ln  net.Listener
-	log *slog.Logger
+	srv       *http.Server
+	ln        net.Listener
+	webConfig string
+	log       *slog.Logger
 }
 
 var landing = template.Must(template.New("landing").Parse(`<!doctype html>
@@ -31,7 +33,14 @@ var landing = template.Must(template.New("landing").Parse(`<!doctype html>
 `))
 
 // NewServer listens on addr and prepares the handlers; Serve starts them.
-func NewServer(addr string, m *Metrics, ready Readiness, version string, log *slog.Logger) (*Server, error) {
+// webConfig, when not empty, is an exporter-toolkit web configuration file
+// (TLS, basic auth), checked here so a bad file fails start-up.
+func NewServer(addr, webConfig string, m *Metrics, ready Readiness, version string, log *slog.Logger) (*Server, error) {
+	if webConfig != "" {
+		if err := web.Validate(webConfig); err != nil {
+			return nil, fmt.Errorf("web config %s: %w", webConfig, err)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
@@ -61,9 +70,10 @@ func NewServer(addr string, m *Metrics, ready Readiness, version string, log *sl
 		_ = landing.Execute(w, version)
 	})
 	return &Server{
-		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
-		ln:  ln,
-		log: log,
+		srv:       &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
+		ln:        ln,
+		webConfig: webConfig,
+		log:       log,
 	}, nil
 }
 
@@ -72,7 +82,13 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve serves until Shutdown; it returns nil after a clean shutdown.
 func (s *Server) Serve() error {
-	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	var err error
+	if s.webConfig != "" {
+		err = web.Serve(s.ln, s.srv, &web.FlagConfig{WebConfigFile: &s.webConfig}, s.log)
+	} else {
+		err = s.srv.Serve(s.ln)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", err)
 	}
 	return nil

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/collector"
@@ -26,21 +28,54 @@ import (
 )
 
 type runCmd struct {
-	Rules         []string `name:"rules" sep:"none" placeholder:"PATH" help:"Rules file or directory, repeatable, loaded in order (default: the built-in rules)."`
-	Replay        string   `name:"replay" placeholder:"FILE" help:"Replay a capture file instead of watching the kernel (no root needed)."`
-	ListenAddress string   `name:"web.listen-address" default:":7493" help:"Address for /metrics, /healthz, /readyz and the landing page."`
-	MinPriority   string   `name:"rules.min-priority" default:"debug" help:"Least severe priority evaluated."`
-	RuleMatching  string   `name:"rules.matching" default:"first" enum:"first,all" help:"Report the first matching rule per event, or all."`
-	QueueSize     int      `name:"output.queue-size" default:"4096" help:"Detections buffered for the outputs; beyond it they are dropped and counted."`
-	RingSize      int      `name:"kernel.ring-size" default:"8388608" help:"Bytes per BPF ring buffer (a power of two, page multiple)."`
+	Config string   `name:"config" placeholder:"FILE" help:"YAML configuration file; flags given on the command line override it (see docs/configuration.md)."`
+	Rules  []string `name:"rules" sep:"none" placeholder:"PATH" help:"Rules file or directory, repeatable, loaded in order (default: the built-in rules)."`
+	Replay string   `name:"replay" placeholder:"FILE" help:"Replay a capture file instead of watching the kernel (no root needed)."`
+
+	MinPriority   string        `name:"rules.min-priority" placeholder:"PRIORITY" help:"Least severe priority evaluated (default: debug)."`
+	RuleMatching  string        `name:"rules.matching" placeholder:"first|all" help:"Report the first matching rule per event, or all (default: first)."`
+	WatchInterval time.Duration `name:"rules.watch-interval" placeholder:"DURATION" help:"How often rules files are checked for changes; 0 disables (default: 5s). SIGHUP always reloads."`
+
+	ListenAddress string `name:"web.listen-address" placeholder:"ADDR" help:"Address for /metrics, /healthz, /readyz and the landing page (default: :7493)."`
+	WebConfig     string `name:"web.config.file" placeholder:"FILE" help:"exporter-toolkit web configuration (TLS, basic auth)."`
+
+	QueueSize         int           `name:"output.queue-size" placeholder:"N" help:"Detections queued per output; beyond it they are dropped and counted (default: 4096)."`
+	Stdout            *bool         `name:"output.stdout" negatable:"" help:"Write detections as Falco JSON lines to standard output (default: true)."`
+	StdoutMinPriority string        `name:"output.stdout.min-priority" placeholder:"PRIORITY" help:"Least severe priority written to standard output (default: debug)."`
+	FilePath          string        `name:"output.file.path" placeholder:"FILE" help:"Append detections as Falco JSON lines to FILE (reopened on SIGHUP)."`
+	FileMinPriority   string        `name:"output.file.min-priority" placeholder:"PRIORITY" help:"Least severe priority written to the file (default: debug)."`
+	HTTPURL           string        `name:"output.http.url" placeholder:"URL" help:"POST each detection as Falco JSON to URL (e.g. Falcosidekick)."`
+	HTTPMinPriority   string        `name:"output.http.min-priority" placeholder:"PRIORITY" help:"Least severe priority posted (default: debug)."`
+	HTTPTimeout       time.Duration `name:"output.http.timeout" placeholder:"DURATION" help:"Timeout of one POST (default: 5s)."`
+
+	OTLPEndpoint    string        `name:"otlp.endpoint" placeholder:"URL" help:"OTLP logs endpoint; turns the OTLP output on (also OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT)."`
+	OTLPProtocol    string        `name:"otlp.protocol" placeholder:"grpc|http/protobuf" help:"OTLP transport (default: grpc, or OTEL_EXPORTER_OTLP_(LOGS_)PROTOCOL)."`
+	OTLPInsecure    *bool         `name:"otlp.insecure" negatable:"" help:"Plain-text connection to the OTLP endpoint."`
+	OTLPHeaders     string        `name:"otlp.headers" placeholder:"K=V,..." help:"Headers sent with every export."`
+	OTLPTimeout     time.Duration `name:"otlp.timeout" placeholder:"DURATION" help:"Timeout of one export (default: 10s)."`
+	OTLPQueueSize   int           `name:"otlp.queue-size" placeholder:"N" help:"Log records buffered by the OTLP exporter (default: 4096)."`
+	OTLPMinPriority string        `name:"otlp.min-priority" placeholder:"PRIORITY" help:"Least severe priority exported (default: debug)."`
+
+	RingSize int `name:"kernel.ring-size" placeholder:"BYTES" help:"Bytes per BPF ring buffer, a power of two (default: 8388608)."`
+
+	DropsThreshold float64       `name:"drops.threshold" placeholder:"FRACTION" help:"Fraction of events lost in one second above which the drop actions run (default: 0.1)."`
+	DropsActions   []string      `name:"drops.actions" placeholder:"log,alert,exit" help:"What to do about drops above the threshold (default: log,alert)."`
+	DropsInterval  time.Duration `name:"drops.interval" placeholder:"DURATION" help:"Least time between two drop reports (default: 30s)."`
 }
 
-func (c *runCmd) Run(e *env) error {
-	srcs, err := readRuleSources(c.Rules, e.stdin)
+// Run starts the agent and blocks until SIGINT/SIGTERM, a fatal drop
+// condition, or the end of a replayed capture.
+func (c *runCmd) Run(e *env, kctx *kong.Context) error {
+	cfg, err := c.resolveConfig(kctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "vigil: invalid configuration:\n%v\n", err)
+		return exitError{2}
+	}
+	opts, err := ruleOptions(cfg.Rules.MinPriority, cfg.Rules.Matching)
 	if err != nil {
 		return err
 	}
-	opts, err := ruleOptions(c.MinPriority, c.RuleMatching)
+	srcs, err := readRuleSources(cfg.Rules.Files, e.stdin)
 	if err != nil {
 		return err
 	}
@@ -50,63 +85,49 @@ func (c *runCmd) Run(e *env) error {
 	}
 
 	m := exporter.NewMetrics(version, revision())
+	intern := newInternalRules()
+	m.AddStaticRules(intern.all()...)
 	m.SetRules(rs)
 	m.Reload(true, float64(time.Now().Unix()))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	runCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	st := newState()
 	registerStateMetrics(m, st)
-
-	var (
-		src      collector.Source
-		bootWall int64
-		attached atomic.Bool
-		host     = hostname()
-	)
-	if c.Replay != "" {
-		f, err := os.Open(c.Replay)
-		if err != nil {
-			return fmt.Errorf("open capture: %w", err)
-		}
-		defer f.Close()
-		hr, err := capture.NewReader(f)
-		if err != nil {
-			return fmt.Errorf("read capture: %w", err)
-		}
-		bootWall = hr.Header().BootTime
-		if h := hr.Header().Hostname; h != "" {
-			host = h // detections name the host the events happened on
-		}
-		if _, err := f.Seek(0, 0); err != nil {
-			return fmt.Errorf("read capture: %w", err)
-		}
-		src = collector.NewCaptureSource(f, st, e.log)
-		attached.Store(true)
-	} else {
-		if bootWall, err = capture.BootTime(); err != nil {
-			return fmt.Errorf("boot time: %w", err)
-		}
-		st.BootTime = bootWall
-		probe, err := openProbe(e, st, c.RingSize, rs)
-		if err != nil {
-			return err
-		}
-		defer probe.Close()
-		registerKernelMetrics(m, probe)
-		src = collector.NewLiveSource(probe, st, e.log)
-		attached.Store(true)
-	}
-
-	capt, err := exporter.NewEventCapture(fields.NewRegistry())
+	src, probe, bootWall, host, err := c.openSource(e, st, cfg, rs)
 	if err != nil {
 		return err
 	}
+	if probe != nil {
+		defer probe.Close()
+		registerKernelMetrics(m, probe)
+	}
+
 	out := exporter.NewDispatcher(m, e.log)
-	out.Add(exporter.NewJSONOutput("stdout", e.stdout, host), exporter.OutputConfig{QueueSize: c.QueueSize})
+	outs, err := buildOutputs(runCtx, cfg, out, m, host, e)
+	if err != nil {
+		return err
+	}
+	rz := &raiser{out: out, metrics: m}
+	out.OnFailure = func(name string, err error) {
+		rz.raise(intern.outputFailed, fmt.Sprintf("Output %s is failing: %v", name, err),
+			map[string]any{"output": name, "error": err.Error()})
+	}
 	out.Start()
-	srv, err := exporter.NewServer(c.ListenAddress, m, func() error {
+	defer func() {
+		dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer dcancel()
+		if err := out.Close(dctx); err != nil {
+			e.log.Warn("closing outputs", "err", err)
+		}
+	}()
+
+	var attached atomic.Bool
+	attached.Store(true)
+	srv, err := exporter.NewServer(cfg.Web.ListenAddress, cfg.Web.ConfigFile, m, func() error {
 		if !attached.Load() {
 			return errors.New("event source not attached")
 		}
@@ -120,25 +141,90 @@ func (c *runCmd) Run(e *env) error {
 			e.log.Error("http server stopped", "err", err)
 		}
 	}()
-	e.log.Info("vigil running", "rules", len(rs.Rules()), "listen", srv.Addr().String(), "replay", c.Replay != "")
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
-	p := newPipeline(rs, m, out, capt, bootWall, e.log)
-	runErr := p.run(ctx, src)
+	p := newPipeline(rs, m, out, outs.capture, bootWall, e.log)
+	rl := &reloader{e: e, files: cfg.Rules.Files, opts: opts, metrics: m, pipe: p, probe: probe, raise: rz, rule: intern.reloadFailed}
+	rl.stamp = filesStamp(cfg.Rules.Files)
+
+	bg, bgCancel := context.WithCancel(runCtx)
+	var wg sync.WaitGroup
+	wg.Go(func() { rl.watch(bg, cfg.Rules.WatchInterval) })
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() {
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-hup:
+				rl.reload("SIGHUP")
+				outs.reopen(e)
+			}
+		}
+	})
+	if probe != nil {
+		dm := &dropMonitor{e: e, cfg: cfg.Drops, probe: probe, raise: rz, intern: intern, stop: cancel}
+		wg.Go(func() { dm.run(bg) })
+	}
+	e.log.Info("vigil running", "rules", len(rs.Rules()), "listen", srv.Addr().String(), "replay", c.Replay != "",
+		"outputs", outs.names)
+
+	runErr := p.run(runCtx, src)
+	bgCancel()
+	wg.Wait() // nothing publishes after this: the dispatcher may close
 	attached.Store(false)
 
-	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer dcancel()
-	if err := out.Close(dctx); err != nil {
-		e.log.Warn("closing outputs", "err", err)
+	if cause := context.Cause(ctx); errors.Is(cause, errTooManyDrops) {
+		return fmt.Errorf("run: %w", cause)
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return fmt.Errorf("run: %w", runErr)
 	}
-	e.log.Info("vigil stopped", "detections", p.matched.Load())
+	e.log.Info("vigil stopping", "detections", p.matched.Load())
 	return nil
+}
+
+// openSource opens the capture to replay or the kernel probe. It returns
+// the wall-clock boot time of the events and the host they come from.
+func (c *runCmd) openSource(e *env, st *collector.State, cfg config, rs *rules.Ruleset) (
+	src collector.Source, probe *kernel.Probe, bootWall int64, host string, err error) {
+	host = hostname()
+	if c.Replay != "" {
+		f, err := os.Open(c.Replay)
+		if err != nil {
+			return nil, nil, 0, "", fmt.Errorf("open capture: %w", err)
+		}
+		// The file stays open until the process ends; replay reads it once.
+		hr, err := capture.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, nil, 0, "", fmt.Errorf("read capture: %w", err)
+		}
+		bootWall = hr.Header().BootTime
+		if h := hr.Header().Hostname; h != "" {
+			host = h // detections name the host the events happened on
+		}
+		if _, err := f.Seek(0, 0); err != nil {
+			f.Close()
+			return nil, nil, 0, "", fmt.Errorf("read capture: %w", err)
+		}
+		return collector.NewCaptureSource(f, st, e.log), nil, bootWall, host, nil
+	}
+	if bootWall, err = capture.BootTime(); err != nil {
+		return nil, nil, 0, "", fmt.Errorf("boot time: %w", err)
+	}
+	st.BootTime = bootWall
+	probe, err = openProbe(e, st, cfg.Kernel.RingSize, rs)
+	if err != nil {
+		return nil, nil, 0, "", err
+	}
+	return collector.NewLiveSource(probe, st, e.log), probe, bootWall, host, nil
 }
 
 // ruleOptions turns the rules flags into rules.Options.

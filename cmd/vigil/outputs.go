@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vigilsec/vigil/exporter"
+	"github.com/vigilsec/vigil/rules/fields"
+	"github.com/vigilsec/vigil/rules/rulefile"
+)
+
+// outputs are the configured outputs and what the agent needs from them.
+type outputs struct {
+	names   []string
+	capture *exporter.EventCapture
+	reopen  func(e *env) // SIGHUP: reopen files for log rotation
+}
+
+// buildOutputs creates the configured outputs and registers them with d.
+func buildOutputs(ctx context.Context, cfg config, d *exporter.Dispatcher, m *exporter.Metrics, host string, e *env) (*outputs, error) {
+	capt, err := exporter.NewEventCapture(fields.NewRegistry())
+	if err != nil {
+		return nil, err
+	}
+	o := &outputs{capture: capt, reopen: func(*env) {}}
+	add := func(out exporter.Output, minPriority string, queue int) error {
+		p, err := rulefile.ParsePriority(minPriority)
+		if err != nil {
+			return fmt.Errorf("output %s: %w", out.Name(), err)
+		}
+		d.Add(out, exporter.OutputConfig{MinPriority: p, QueueSize: queue})
+		o.names = append(o.names, out.Name())
+		return nil
+	}
+	if cfg.Output.Stdout.Enabled {
+		if err := add(exporter.NewJSONOutput("stdout", e.stdout, host), cfg.Output.Stdout.MinPriority, cfg.Output.QueueSize); err != nil {
+			return nil, err
+		}
+	}
+	_ = ctx
+	return o, nil
+}

@@ -236,9 +236,16 @@ func TestResolveErrorTypes(t *testing.T) {
 	if !errors.As(err, &upe) || upe.Name != "bogus" {
 		t.Errorf("unknown param: %v", err)
 	}
-	// evt.arg accepts any name; the compiler checks it with ParamKnown.
-	if _, _, err := r.Resolve("evt.arg.bogus", "", false); err != nil {
+	// A misspelt evt.arg name is an error, as in Falco; known names and
+	// positions resolve.
+	upe = nil
+	if _, _, err := r.Resolve("evt.arg.bogus", "", false); !errors.As(err, &upe) || upe.Name != "bogus" {
 		t.Errorf("evt.arg.bogus: %v", err)
+	}
+	for _, ok := range [][2]string{{"evt.arg.flags", ""}, {"evt.arg", "flags"}, {"evt.arg", "0"}} {
+		if _, _, err := r.Resolve(ok[0], ok[1], ok[1] != ""); err != nil {
+			t.Errorf("%s[%s]: %v", ok[0], ok[1], err)
+		}
 	}
 	// The generic evt.rawarg descriptor is not modified by typed lookups.
 	if r.Field(EvtRawarg).Type != TypeString {

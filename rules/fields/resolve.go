@@ -18,7 +18,7 @@ const maxArgIndex = 1 << 20
 // A name that is not registered is tried as the longest registered
 // DottedArg field followed by a dot and a key. The argument is checked
 // against the field's ArgSpec. An unknown name yields *UnknownFieldError; an
-// `evt.rawarg` parameter no event has yields *UnknownParamError. For
+// `evt.arg` or `evt.rawarg` parameter no event has yields *UnknownParamError. For
 // `evt.rawarg` the returned Field carries the parameter's type.
 func (r *Registry) Resolve(name, arg string, hasArg bool) (Ref, *Field, error) {
 	if id, ok := r.byName[name]; ok {
@@ -55,6 +55,9 @@ func (r *Registry) Resolve(name, arg string, hasArg bool) (Ref, *Field, error) {
 
 // typed returns the typed variant of evt.rawarg for the parameter ref names.
 func (r *Registry) typed(ref Ref, f *Field) (Ref, *Field, error) {
+	if ref.ID == EvtArg && ref.Arg.Kind == ArgKey && !ParamKnown(ref.Arg.Key) {
+		return Ref{}, nil, &UnknownParamError{Name: ref.Arg.Key} // a misspelt evt.arg.NAME would never match
+	}
 	if ref.ID != EvtRawarg {
 		return ref, f, nil
 	}

@@ -107,15 +107,10 @@ func (s *State) Apply(r *record.Record, ev *Event) {
 // eventType maps a record to its event type.
 func (s *State) eventType(r *record.Record) fields.EventType {
 	if r.Kind == record.KindGeneric {
-		var nr uint32
-		if d := r.Data[record.DataGenericNr]; len(d) >= 4 {
-			nr = uint32(d[0]) | uint32(d[1])<<8 | uint32(d[2])<<16 | uint32(d[3])<<24
-		}
-		arch := s.arch
-		if r.Flags&record.FlagCompat != 0 && arch == record.ArchAMD64 {
-			arch = record.ArchI386
-		}
-		if name, ok := record.SyscallName(arch, int(nr)); ok {
+		// The number is in the native table, even for ia32 calls (flagged
+		// FlagCompat) that have a 64-bit equivalent; only those without one
+		// carry an ia32 number, marked with record.GenericIA32.
+		if name, ok := r.GenericSyscallName(s.arch); ok {
 			if et, ok := fields.LookupEventType(name); ok {
 				return et
 			}

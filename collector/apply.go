@@ -26,6 +26,16 @@ const (
 	cloneThreadFlags = proc.CloneThread
 )
 
+// fdFirstSyscalls are the syscalls reported as generic records whose first
+// argument is the file descriptor they operate on, so that their events
+// carry fd.* fields.
+var fdFirstSyscalls = []string{
+	"read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2",
+	"lseek", "ioctl", "fsync", "fdatasync", "ftruncate", "flock", "getdents", "getdents64", "fstat", "fstatfs",
+	"fadvise64", "fgetxattr", "fsetxattr", "flistxattr", "fremovexattr", "syncfs", "shutdown", "setsockopt",
+	"getsockopt", "getsockname", "getpeername", "sendmmsg", "recvmmsg", "splice", "tee", "sendfile",
+}
+
 // State is the user-space state the collector keeps, and the function that
 // updates it from records.
 type State struct {
@@ -42,6 +52,7 @@ type State struct {
 
 	arch   record.Arch
 	types  [record.NumKinds]fields.EventType
+	fdArg0 [fields.NumEventTypes]bool // generic syscalls whose first argument is the fd they use
 	events uint64 // records applied, for evt.num
 
 	unknownTypes atomic.Uint64
@@ -52,6 +63,11 @@ type State struct {
 // capture header for replay).
 func NewState(procs *proc.Table, u *users.DB, c *container.Store, arch record.Arch) *State {
 	s := &State{Procs: procs, Users: u, Containers: c, arch: arch}
+	for _, name := range fdFirstSyscalls {
+		if t, ok := fields.LookupEventType(name); ok {
+			s.fdArg0[t] = true
+		}
+	}
 	for _, k := range record.Kinds() {
 		if t, ok := fields.LookupEventType(k.String()); ok {
 			s.types[k] = t
@@ -99,6 +115,12 @@ func (s *State) Apply(r *record.Record, ev *Event) {
 
 	ev.Thread, ev.Proc = s.task(r)
 	if ev.Proc == nil {
+		return
+	}
+	if r.Kind == record.KindGeneric {
+		if ev.typ != fields.EventUnknown && s.fdArg0[ev.typ] {
+			ev.setFD(int64(int32(r.Args[0]))) // fd.* of read, write, ioctl... as Falco gives them
+		}
 		return
 	}
 	s.applyFD(r, ev)

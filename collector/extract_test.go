@@ -352,6 +352,16 @@ func TestExtractNetwork(t *testing.T) {
 		{expr: "fd.types", text: "(ipv4,ipv6)"},
 		{expr: "evt.arg.fd", text: "5(<6>[::1]:50000->[::1]:8080)"},
 	})
+	// A generic read on the accepted socket points at its fd.
+	rd, _ := record.SyscallNumber(record.ArchAMD64, "read")
+	e = apply(rec{kind: record.KindGeneric, ts: 655, ret: 10, args: []uint64{5, 0, 100},
+		data: [][]byte{binary.LittleEndian.AppendUint32(nil, uint32(rd))}})
+	checkFields(t, reg, e, []want{
+		{expr: "evt.type", text: "read"},
+		{expr: "fd.num", text: "5"},
+		{expr: "fd.name", text: "[::1]:50000->[::1]:8080"},
+		{expr: "fd.is_server", text: "true"},
+	})
 	apply(rec{kind: record.KindSocket, ts: 66, ret: 6, args: []uint64{1, 1, 0}})
 	e = apply(rec{kind: record.KindConnect, ts: 67, args: []uint64{6, 0, 0}, data: [][]byte{sockaddrUnix("/run/docker.sock"), nil}})
 	checkFields(t, reg, e, []want{

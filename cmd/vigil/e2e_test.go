@@ -257,6 +257,8 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Errorf("vigil_rule_matches_total for the rule = %v after a detection", got)
 	}
 
+	promtoolCheck(t, a)
+
 	// A broken rules file on SIGHUP: the old rules keep matching.
 	if err := os.WriteFile(rulesFile, []byte("- rule: broken\n  condition: (\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -308,5 +310,30 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 	if strings.Join(live, "\n") != strings.Join(replay, "\n") {
 		t.Errorf("replay differs from the live run\nlive:\n%s\nreplay:\n%s", strings.Join(live, "\n"), strings.Join(replay, "\n"))
+	}
+}
+
+// promtoolCheck lints the agent's /metrics with `promtool check metrics`
+// (Debian's prometheus package; .ci/run installs it).
+func promtoolCheck(t *testing.T, a *agent) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("VIGIL_REQUIRE_BPF") == "1" {
+			t.Error("promtool not installed (apt-get install prometheus); CI must lint /metrics")
+		} else {
+			t.Log("promtool not installed: /metrics lint skipped")
+		}
+		return
+	}
+	resp, err := http.Get("http://" + a.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = resp.Body
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }

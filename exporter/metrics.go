@@ -23,6 +23,8 @@ type Metrics struct {
 	outRecords   *prometheus.CounterVec
 	queueLen     *prometheus.GaugeVec
 	queueCap     *prometheus.GaugeVec
+	sendDuration *prometheus.HistogramVec
+	lastSuccess  *prometheus.GaugeVec
 	evalDuration prometheus.Histogram
 	latency      prometheus.Histogram
 
@@ -78,6 +80,15 @@ func NewMetrics(version, revision string) *Metrics {
 			Name: "vigil_output_queue_capacity",
 			Help: "Capacity of the output queue.",
 		}, []string{"output"}),
+		sendDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "vigil_output_send_duration_seconds",
+			Help:    "Duration of one send request of an output (an OTLP export of a batch), failed ones included.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"output"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vigil_output_last_success_timestamp_seconds",
+			Help: "Unix time of the last successful send request of an output; 0 before the first.",
+		}, []string{"output"}),
 		evalDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "vigil_rule_evaluation_duration_seconds",
 			Help:    "Time to evaluate all candidate rules against one event (sampled).",
@@ -99,6 +110,7 @@ func NewMetrics(version, revision string) *Metrics {
 	m.Registry.MustRegister(
 		m.ruleMatches, m.ruleInfo, m.rulesLoaded, m.reloadOK, m.reloadTime, m.received,
 		m.detDropped, m.outRecords, m.queueLen, m.queueCap, m.evalDuration, m.latency, build,
+		m.sendDuration, m.lastSuccess,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
 	)
 	return m
@@ -195,6 +207,28 @@ func (m *Metrics) InitOutput(output string) {
 // "failed".
 func (m *Metrics) OutputResult(output, result string) {
 	m.outRecords.WithLabelValues(output, result).Inc()
+}
+
+// OutputResults counts n records handled by output with result "sent" or
+// "failed".
+func (m *Metrics) OutputResults(output, result string, n int) {
+	m.outRecords.WithLabelValues(output, result).Add(float64(n))
+}
+
+// InitSend creates the send series of an output that reports its send
+// requests (OTLP): the duration histogram and the last-success time at 0.
+func (m *Metrics) InitSend(output string) {
+	m.sendDuration.WithLabelValues(output)
+	m.lastSuccess.WithLabelValues(output).Set(0)
+}
+
+// ObserveSend records one send request of output that took seconds; when it
+// succeeded, the last-success time becomes unix time now.
+func (m *Metrics) ObserveSend(output string, seconds float64, ok bool, now float64) {
+	m.sendDuration.WithLabelValues(output).Observe(seconds)
+	if ok {
+		m.lastSuccess.WithLabelValues(output).Set(now)
+	}
 }
 
 // Queue returns the length and capacity gauges of an output's queue.

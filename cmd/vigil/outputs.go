@@ -9,6 +9,9 @@ import (
 	"github.com/vigilsec/vigil/rules/rulefile"
 )
 
+// webhookRetries is how often a failed POST is retried (5xx, network).
+const webhookRetries = 2
+
 // outputs are the configured outputs and what the agent needs from them.
 type outputs struct {
 	names   []string
@@ -34,6 +37,30 @@ func buildOutputs(ctx context.Context, cfg config, d *exporter.Dispatcher, m *ex
 	}
 	if cfg.Output.Stdout.Enabled {
 		if err := add(exporter.NewJSONOutput("stdout", e.stdout, host), cfg.Output.Stdout.MinPriority, cfg.Output.QueueSize); err != nil {
+			return nil, err
+		}
+	}
+	if path := cfg.Output.File.Path; path != "" {
+		f, err := exporter.NewFileOutput(path, host, e.log)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(f, cfg.Output.File.MinPriority, cfg.Output.QueueSize); err != nil {
+			return nil, err
+		}
+		o.reopen = func(e *env) {
+			if err := f.Reopen(); err != nil {
+				e.log.Error("reopen output file", "err", err) // keeps writing to the old file
+			}
+		}
+	}
+	if u := cfg.Output.HTTP.URL; u != "" {
+		w, err := exporter.NewWebhookOutput(exporter.WebhookConfig{URL: u, Headers: cfg.Output.HTTP.Headers,
+			Timeout: cfg.Output.HTTP.Timeout, MaxRetries: webhookRetries}, host, e.log)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(w, cfg.Output.HTTP.MinPriority, cfg.Output.QueueSize); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,5 +205,45 @@ func TestCaptureThenReplay(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no /etc/shadow detection for the child in the replay:\n%s", stdout)
+	}
+}
+
+// TestRunReplayAllOutputs: with stdout off, the detection reaches the file
+// and the webhook in Falco's JSON format.
+func TestRunReplayAllOutputs(t *testing.T) {
+	file := writeCapture(t)
+	got := make(chan map[string]any, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var d map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&d); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		got <- d
+	}))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "detections.json")
+	code, stdout, stderr := runCLI(t, "", "run", "--replay", file, "--web.listen-address", "127.0.0.1:0",
+		"--no-output.stdout", "--output.file.path", out, "--output.http.url", srv.URL+"/falco", "--output.http.min-priority", "warning")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout not empty with --no-output.stdout: %q", stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd map[string]any
+	if err := json.Unmarshal(b, &fd); err != nil || fd["rule"] != "Credential Store Read By Unexpected Program" {
+		t.Errorf("file content %q (%v)", b, err)
+	}
+	select {
+	case d := <-got:
+		if d["rule"] != "Credential Store Read By Unexpected Program" || d["priority"] != "Warning" {
+			t.Errorf("webhook got %v", d)
+		}
+	default:
+		t.Error("the webhook received nothing")
 	}
 }

@@ -30,7 +30,7 @@ import (
 // to reject records (partial success).
 type otlpSink struct {
 	plogotlp.UnimplementedGRPCServer
-	t     *testing.T
+	t     testing.TB
 	proto string
 	addr  string
 
@@ -684,5 +684,33 @@ func TestPartialRejected(t *testing.T) {
 		if n != tt.n || ok != tt.ok {
 			t.Errorf("%s: got %d %v, want %d %v", tt.name, n, ok, tt.n, tt.ok)
 		}
+	}
+}
+
+// BenchmarkOTLPWrite measures Write (mapping, record id, hand-over to the
+// SDK) with the SDK exporting to an in-process gRPC receiver.
+func BenchmarkOTLPWrite(b *testing.B) {
+	sink := &otlpSink{t: b, proto: OTLPProtocolGRPC}
+	sink.start("127.0.0.1:0")
+	defer sink.stop()
+	m := NewMetrics("test", "abc")
+	o, err := NewOTLPOutput(context.Background(), OTLPConfig{Endpoint: sink.endpoint(), Protocol: OTLPProtocolGRPC,
+		Insecure: true, Timeout: 5 * time.Second}, m, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := otlpTestDetection(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := o.Write(context.Background(), d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := o.Close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if sent := otlpOutCount(m, "sent"); sent != b.N {
+		b.Fatalf("sent %d of %d", sent, b.N)
 	}
 }

@@ -81,11 +81,15 @@ func (d *Dispatcher) Publish(det *Detection) {
 	}
 }
 
-// Healthy reports the outputs whose last write failed, or nil.
+// Healthy reports the outputs that are not delivering, or nil.
 func (d *Dispatcher) Healthy() error {
 	var errs []error
 	for _, o := range d.outs {
-		if o.failing.Load() {
+		if sc, ok := o.out.(SelfCounting); ok {
+			if err := sc.Healthy(); err != nil {
+				errs = append(errs, fmt.Errorf("output %s: %w", o.out.Name(), err))
+			}
+		} else if o.failing.Load() {
 			errs = append(errs, fmt.Errorf("output %s failing", o.out.Name()))
 		}
 	}
@@ -96,10 +100,18 @@ func (d *Dispatcher) Healthy() error {
 func (d *Dispatcher) run(o *outputQueue) {
 	defer d.wg.Done()
 	name := o.out.Name()
+	sc, self := o.out.(SelfCounting)
 	for det := range o.q {
 		o.qlen.Set(float64(len(o.q)))
-		if err := o.out.Write(context.Background(), det); err != nil {
+		err := o.out.Write(context.Background(), det)
+		if self {
+			err = sc.Healthy() // Write only queued; the export's outcome is what counts
+		} else if err != nil {
 			d.metrics.OutputResult(name, "failed")
+		} else {
+			d.metrics.OutputResult(name, "sent")
+		}
+		if err != nil {
 			if !o.failing.Swap(true) && d.OnFailure != nil {
 				d.OnFailure(name, err)
 			}
@@ -110,7 +122,6 @@ func (d *Dispatcher) run(o *outputQueue) {
 			continue
 		}
 		o.failing.Store(false)
-		d.metrics.OutputResult(name, "sent")
 	}
 }
 

@@ -185,6 +185,10 @@ func NewOTLPOutput(ctx context.Context, cfg OTLPConfig, m *Metrics, log *slog.Lo
 // Name returns the output's metric label, "otlp".
 func (o *OTLPOutput) Name() string { return o.name }
 
+// CountsRecords marks the output as SelfCounting: it counts each record
+// when its export ends, not when Write queues it.
+func (o *OTLPOutput) CountsRecords() {}
+
 // Write maps d to a log record and hands it to the SDK. It waits for a free
 // slot at most the configured timeout; a detection it cannot hand over is
 // counted as dropped and reported with ErrOTLPQueueFull or ErrOTLPClosed.

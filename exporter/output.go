@@ -38,6 +38,18 @@ type Output interface {
 	Close(ctx context.Context) error
 }
 
+// SelfCounting is implemented by outputs that deliver asynchronously (in
+// batches) and therefore count their own sent, failed and dropped records
+// and judge their own health. The Dispatcher then counts only what its
+// queue drops, and asks Healthy instead of looking at Write's error.
+type SelfCounting interface {
+	Output
+	// Healthy returns why the output is not delivering, or nil.
+	Healthy() error
+	// CountsRecords marks the output as counting its own records.
+	CountsRecords()
+}
+
 // OutputConfig says which detections an output receives and how many may
 // wait for it.
 type OutputConfig struct {

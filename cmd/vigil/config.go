@@ -69,7 +69,7 @@ type httpOutputConfig struct {
 
 // otlpConfig configures the OTLP logs output. Empty or zero members defer to
 // the OTEL_EXPORTER_OTLP_(LOGS_)* environment variables, then to the SDK's
-// defaults (grpc, 10s).
+// defaults (http/protobuf, 10s).
 type otlpConfig struct {
 	// Endpoint turns the OTLP output on; empty means the
 	// OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT variables decide.

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // agent is a `vigil run` child process.
@@ -218,7 +220,9 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 	captureFile := filepath.Join(dir, "live.vcap")
 
-	a := startAgent(t, "run", "--rules", rulesFile, "--rules.watch-interval", "0s")
+	sink := newGRPCSink(t)
+	a := startAgent(t, "run", "--rules", rulesFile, "--rules.watch-interval", "0s",
+		"--otlp.endpoint", sink.addr, "--otlp.protocol", "grpc", "--otlp.insecure", "--otlp.min-priority", "critical")
 	capCmd := exec.Command(os.Args[0], "capture", "-o", captureFile, "--rules", rulesFile)
 	capCmd.Env = append(os.Environ(), runMainEnv+"=1")
 	var capErr strings.Builder
@@ -258,6 +262,34 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 
 	promtoolCheck(t, a)
+
+	// The same detection as an OTLP log record (the notice-level exec one
+	// is below --otlp.min-priority).
+	r := sink.wait(t, func(r plog.LogRecord) bool {
+		v, ok := r.Attributes().Get("security_rule.name")
+		return ok && v.Str() == "E2E Marker Read"
+	})
+	if r.rec.EventName() != "vigil.detection" || r.rec.SeverityNumber() != plog.SeverityNumberError2 || r.rec.SeverityText() != "Critical" {
+		t.Errorf("OTLP record event %q severity %v %q", r.rec.EventName(), r.rec.SeverityNumber(), r.rec.SeverityText())
+	}
+	attrs := r.rec.Attributes().AsRaw()
+	if attrs["file.path"] != marker || attrs["process.executable.name"] != "cat" || attrs["process.user.name"] != "root" ||
+		attrs["vigil.rule.priority"] != "critical" || !strings.Contains(r.rec.Body().Str(), "marker read") {
+		t.Errorf("OTLP attributes %v body %q", attrs, r.rec.Body().Str())
+	}
+	if sn, _ := r.res.Resource().Attributes().Get("service.name"); sn.Str() != "vigil" {
+		t.Errorf("OTLP resource %v", r.res.Resource().Attributes().AsRaw())
+	}
+	if got := a.metric(t, `vigil_output_records_total{output="otlp",result="sent"}`); got < 1 {
+		t.Errorf("otlp sent = %v", got)
+	}
+	sink.mu.Lock()
+	for _, x := range sink.recs {
+		if v, _ := x.rec.Attributes().Get("security_rule.name"); v.Str() == "E2E Marker Exec" {
+			t.Error("a notice detection passed --otlp.min-priority critical")
+		}
+	}
+	sink.mu.Unlock()
 
 	// A broken rules file on SIGHUP: the old rules keep matching.
 	if err := os.WriteFile(rulesFile, []byte("- rule: broken\n  condition: (\n"), 0o600); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/vigilsec/vigil/exporter"
 	"github.com/vigilsec/vigil/rules/fields"
@@ -64,6 +65,29 @@ func buildOutputs(ctx context.Context, cfg config, d *exporter.Dispatcher, m *ex
 			return nil, err
 		}
 	}
-	_ = ctx
+	if otlpEnabled(cfg.OTLP) {
+		res := map[string]string{"service.version": version}
+		if host != "" {
+			res["host.name"] = host
+		}
+		ot, err := exporter.NewOTLPOutput(ctx, exporter.OTLPConfig{
+			Endpoint: cfg.OTLP.Endpoint, Protocol: cfg.OTLP.Protocol, Insecure: cfg.OTLP.Insecure,
+			Headers: cfg.OTLP.Headers, Timeout: cfg.OTLP.Timeout, QueueSize: cfg.OTLP.QueueSize, Resource: res,
+		}, m, e.log)
+		if err != nil {
+			return nil, err
+		}
+		// The dispatcher's queue in front of the exporter only needs to
+		// absorb bursts while Write hands records over.
+		if err := add(ot, cfg.OTLP.MinPriority, cfg.Output.QueueSize); err != nil {
+			return nil, err
+		}
+	}
 	return o, nil
+}
+
+// otlpEnabled reports whether an OTLP endpoint is configured, by the
+// configuration or by the SDK's environment variables.
+func otlpEnabled(c otlpConfig) bool {
+	return c.Endpoint != "" || os.Getenv("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != ""
 }

@@ -49,7 +49,7 @@ type runCmd struct {
 	HTTPTimeout       time.Duration `name:"output.http.timeout" placeholder:"DURATION" help:"Timeout of one POST (default: 5s)."`
 
 	OTLPEndpoint    string        `name:"otlp.endpoint" placeholder:"URL" help:"OTLP logs endpoint; turns the OTLP output on (also OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT)."`
-	OTLPProtocol    string        `name:"otlp.protocol" placeholder:"grpc|http/protobuf" help:"OTLP transport (default: grpc, or OTEL_EXPORTER_OTLP_(LOGS_)PROTOCOL)."`
+	OTLPProtocol    string        `name:"otlp.protocol" placeholder:"grpc|http/protobuf" help:"OTLP transport (default: OTEL_EXPORTER_OTLP_(LOGS_)PROTOCOL, else http/protobuf)."`
 	OTLPInsecure    *bool         `name:"otlp.insecure" negatable:"" help:"Plain-text connection to the OTLP endpoint."`
 	OTLPHeaders     string        `name:"otlp.headers" placeholder:"K=V,..." help:"Headers sent with every export."`
 	OTLPTimeout     time.Duration `name:"otlp.timeout" placeholder:"DURATION" help:"Timeout of one export (default: 10s)."`

@@ -53,7 +53,7 @@ type State struct {
 	arch   record.Arch
 	types  [record.NumKinds]fields.EventType
 	fdArg0 [fields.NumEventTypes]bool // generic syscalls whose first argument is the fd they use
-	events uint64 // records applied, for evt.num
+	events uint64                     // records applied, for evt.num
 
 	unknownTypes atomic.Uint64
 }

@@ -50,11 +50,17 @@ func TestErrnoValues(t *testing.T) {
 	if got, _ := ErrnoName(95); got != "EOPNOTSUPP" {
 		t.Errorf("errno 95 = %q", got)
 	}
+	if got, _ := ErrnoName(117); got != "EUCLEAN" {
+		t.Errorf("errno 117 = %q", got)
+	}
 	if s := string(AppendErrno(nil, 0)); s != "" {
 		t.Errorf("errno 0 rendered %q", s)
 	}
 	for v := 1; v < len(errnoNames); v++ {
-		if v == 41 || v == 58 || v == 95 { // 95: x/sys/unix prefers the alias ENOTSUP; the kernel and Falco say EOPNOTSUPP
+		// 95: x/sys/unix prefers the alias ENOTSUP, and since v0.48 117 the
+		// alias EFSCORRUPTED; the kernel's and Falco's names are EOPNOTSUPP
+		// and EUCLEAN.
+		if v == 41 || v == 58 || v == 95 || v == 117 {
 			continue
 		}
 		if errnoNames[v] != unix.ErrnoName(unix.Errno(v)) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -15,9 +16,10 @@ import (
 // threshold, logs, raises an internal detection and/or stops the agent, at
 // most once per interval.
 type dropMonitor struct {
-	e      *env
-	cfg    dropsConfig
-	probe  *kernel.Probe
+	e   *env
+	cfg dropsConfig
+	// totals returns the events delivered and lost so far.
+	totals func() (delivered, lost uint64, ok bool)
 	raise  *raiser
 	intern *internalRules
 	stop   context.CancelCauseFunc // the agent's run context, for the exit action
@@ -27,18 +29,22 @@ type dropMonitor struct {
 }
 
 // errTooManyDrops ends the agent when the exit action is configured.
-var errTooManyDrops = fmt.Errorf("events lost above the drops threshold")
+var errTooManyDrops = errors.New("events lost above the drops threshold")
 
-// lost returns the events delivered and lost so far.
-func (d *dropMonitor) totals() (delivered, lost uint64, ok bool) {
-	c, err := d.probe.Counters()
-	if err != nil {
-		return 0, 0, false
+// probeTotals returns a totals function over the probe's counters: records
+// delivered, and those lost in the kernel (ring full, oversize) or not
+// decoded.
+func probeTotals(probe *kernel.Probe) func() (delivered, lost uint64, ok bool) {
+	return func() (delivered, lost uint64, ok bool) {
+		c, err := probe.Counters()
+		if err != nil {
+			return 0, 0, false
+		}
+		for _, k := range record.Kinds() {
+			lost += c.Kernel[k][kernel.ReasonRingFull] + c.Kernel[k][kernel.ReasonOversize]
+		}
+		return c.Delivered, lost + c.DecodeErrors, true
 	}
-	for _, k := range record.Kinds() {
-		lost += c.Kernel[k][kernel.ReasonRingFull] + c.Kernel[k][kernel.ReasonOversize]
-	}
-	return c.Delivered, lost + c.DecodeErrors, true
 }
 
 // run checks once a second until ctx ends.

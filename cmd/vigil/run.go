@@ -169,7 +169,7 @@ func (c *runCmd) Run(e *env, kctx *kong.Context) error {
 		}
 	})
 	if probe != nil {
-		dm := &dropMonitor{e: e, cfg: cfg.Drops, probe: probe, raise: rz, intern: intern, stop: cancel}
+		dm := &dropMonitor{e: e, cfg: cfg.Drops, totals: probeTotals(probe), raise: rz, intern: intern, stop: cancel}
 		wg.Go(func() { dm.run(bg) })
 	}
 	e.log.Info("vigil running", "rules", len(rs.Rules()), "listen", srv.Addr().String(), "replay", c.Replay != "",

@@ -27,6 +27,8 @@ func registerStateMetrics(m *exporter.Metrics, st *collector.State) {
 	m.Registry.MustRegister(
 		exporter.NewGaugeFunc("vigil_process_cache_entries", "Processes currently held in the process cache.", nil,
 			func(emit func(float64, ...string)) { emit(float64(st.Procs.Counters().Processes)) }),
+		exporter.NewGaugeFunc("vigil_process_cache_capacity", "Maximum number of processes the process cache holds.", nil,
+			func(emit func(float64, ...string)) { emit(float64(st.Procs.Config().MaxProcesses)) }),
 		exporter.NewCounterFunc("vigil_process_cache_evictions_total", "Processes evicted from the process cache before they exited.", nil,
 			func(emit func(float64, ...string)) { emit(float64(st.Procs.Counters().ProcessesEvicted)) }),
 		exporter.NewCounterFunc("vigil_state_misses_total", "State updates for a thread or fd the tables did not know, by kind.", []string{"kind"},
@@ -39,9 +41,16 @@ func registerStateMetrics(m *exporter.Metrics, st *collector.State) {
 	)
 }
 
+// kernelStats is what the kernel metrics read from the probe at scrape
+// time; *kernel.Probe implements it.
+type kernelStats interface {
+	Counters() (kernel.Counters, error)
+	RingUsage() []kernel.RingUsage
+}
+
 // registerKernelMetrics exposes the kernel's per-kind counters and the
 // ring fill, read at scrape time.
-func registerKernelMetrics(m *exporter.Metrics, probe *kernel.Probe) {
+func registerKernelMetrics(m *exporter.Metrics, probe kernelStats) {
 	m.Registry.MustRegister(
 		exporter.NewCounterFunc("vigil_kernel_events_total", "Records the kernel programs wrote to the ring buffers, by event type.", []string{"event_type"},
 			func(emit func(float64, ...string)) {

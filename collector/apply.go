@@ -218,7 +218,9 @@ func (s *State) exec(r *record.Record) {
 	if len(e.ExePath) > len("/memfd:") && e.ExePath[:len("/memfd:")] == "/memfd:" {
 		e.ExeFile.Flags |= proc.ExeFromMemfd
 	}
-	s.Procs.Exec(&e)
+	if p := s.Procs.Exec(&e); p != nil && s.Containers != nil {
+		s.Containers.Request(p.Container) // no-op for the host and known containers
+	}
 }
 
 // splitArgv splits a NUL-separated argv into argv[0] and the rest.

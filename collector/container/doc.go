@@ -12,4 +12,7 @@
 //     substrings of the input path.
 //   - The zero ID is the host.
 //   - Store is bounded; what it evicts is counted.
+//   - Request never blocks: it queues the id of an unknown container for a
+//     runtime resolver (EnableRequests) in a bounded channel and counts
+//     what a full channel drops.
 package container

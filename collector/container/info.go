@@ -62,6 +62,7 @@ type Store struct {
 	byID    map[string]*list.Element // value: *Info
 	order   *list.List               // front: most recently stored
 	evicted atomic.Uint64
+	req     requests
 }
 
 // NewStore returns a store bounded to max entries (DefaultStoreSize if max <= 0).

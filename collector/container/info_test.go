@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +50,38 @@ func TestMountBySource(t *testing.T) {
 	}
 	if _, ok := in.MountBySource("/nope"); ok {
 		t.Fatal("unexpected mount")
+	}
+}
+
+func TestStoreRequest(t *testing.T) {
+	s := NewStore(4)
+	a := ID{Full: strings.Repeat("a", 64), Runtime: RuntimeDocker}
+	b := ID{Full: strings.Repeat("b", 64), Runtime: RuntimePodman}
+	s.Request(a) // before EnableRequests: ignored, not counted
+	if s.RequestsDropped() != 0 {
+		t.Fatalf("dropped before enable = %d", s.RequestsDropped())
+	}
+	ch := s.EnableRequests(1)
+	if again := s.EnableRequests(5); again != ch {
+		t.Fatal("EnableRequests returned a second channel")
+	}
+	s.Request(ID{}) // host
+	s.Put(&Info{ID: b, Name: "known"})
+	s.Request(b) // known
+	s.Request(a)
+	s.Request(a) // queue full
+	if got := <-ch; got != a {
+		t.Fatalf("request = %+v, want %+v", got, a)
+	}
+	select {
+	case got := <-ch:
+		t.Fatalf("unexpected request %+v", got)
+	default:
+	}
+	if s.RequestsDropped() != 1 {
+		t.Fatalf("dropped = %d, want 1", s.RequestsDropped())
+	}
+	if !s.Has(b.Full) || s.Has(a.Full) {
+		t.Fatal("Has disagrees with the stored entries")
 	}
 }

@@ -94,7 +94,7 @@ type Resolver struct {
 	degraded atomic.Bool // the last lookup failed on a runtime error or timeout
 	lastLog  atomic.Int64
 
-	resolved, notFound, timeouts, errs, queueFull atomic.Uint64
+	resolved, notFound, timeouts, errs, queueFull  atomic.Uint64
 	k8sMissing, awaitExpiry, forgotten, negEvicted atomic.Uint64
 }
 

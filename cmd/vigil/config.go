@@ -25,6 +25,8 @@ type config struct {
 	OTLP   otlpConfig   `yaml:"otlp"`
 	Kernel kernelConfig `yaml:"kernel"`
 	Drops  dropsConfig  `yaml:"drops"`
+
+	Containers containersConfig `yaml:"containers"`
 }
 
 type rulesConfig struct {
@@ -96,6 +98,26 @@ type dropsConfig struct {
 	Interval time.Duration `yaml:"interval"`
 }
 
+// containersConfig configures the container metadata lookups.
+type containersConfig struct {
+	// Enabled turns the lookups on (live capture only).
+	Enabled bool `yaml:"enabled"`
+	// DockerSockets are unix sockets serving the Docker Engine API
+	// (dockerd, or podman's system service).
+	DockerSockets []string `yaml:"docker_sockets"`
+	// CRIOSocket is CRI-O's unix socket; empty disables it.
+	CRIOSocket string `yaml:"crio_socket"`
+	// Budget is the longest an event of a new container waits for its
+	// metadata; 0 never waits.
+	Budget time.Duration `yaml:"budget"`
+	// LookupTimeout bounds one query to one runtime.
+	LookupTimeout time.Duration `yaml:"lookup_timeout"`
+	// NegativeTTL is how long a failed lookup is remembered.
+	NegativeTTL time.Duration `yaml:"negative_ttl"`
+	// Grace is how long an exited container's metadata is kept.
+	Grace time.Duration `yaml:"grace"`
+}
+
 // defaultConfig returns the configuration used when nothing is given.
 func defaultConfig() config {
 	return config{
@@ -110,6 +132,15 @@ func defaultConfig() config {
 		OTLP:   otlpConfig{QueueSize: 4096, MinPriority: "debug"},
 		Kernel: kernelConfig{RingSize: 8 << 20},
 		Drops:  dropsConfig{Threshold: 0.1, Actions: []string{"log", "alert"}, Interval: 30 * time.Second},
+		Containers: containersConfig{
+			Enabled:       true,
+			DockerSockets: []string{"/var/run/docker.sock", "/run/podman/podman.sock"},
+			CRIOSocket:    "/var/run/crio/crio.sock",
+			Budget:        100 * time.Millisecond,
+			LookupTimeout: 2 * time.Second,
+			NegativeTTL:   30 * time.Second,
+			Grace:         30 * time.Second,
+		},
 	}
 }
 
@@ -188,6 +219,23 @@ func (c *config) Validate() error {
 	}
 	if c.Drops.Interval <= 0 {
 		bad("drops.interval: %v, want > 0", c.Drops.Interval)
+	}
+	if c.Containers.Budget < 0 {
+		bad("containers.budget: negative")
+	}
+	if c.Containers.LookupTimeout <= 0 {
+		bad("containers.lookup_timeout: %v, want > 0", c.Containers.LookupTimeout)
+	}
+	if c.Containers.NegativeTTL <= 0 {
+		bad("containers.negative_ttl: %v, want > 0", c.Containers.NegativeTTL)
+	}
+	if c.Containers.Grace <= 0 {
+		bad("containers.grace: %v, want > 0", c.Containers.Grace)
+	}
+	for _, p := range c.Containers.DockerSockets {
+		if p == "" {
+			bad("containers.docker_sockets: empty path")
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -50,6 +50,12 @@ func (c *runCmd) resolveConfig(kctx *kong.Context) (config, error) {
 	set("drops.threshold", func() { cfg.Drops.Threshold = c.DropsThreshold })
 	set("drops.actions", func() { cfg.Drops.Actions = c.DropsActions })
 	set("drops.interval", func() { cfg.Drops.Interval = c.DropsInterval })
+	set("containers.enabled", func() { cfg.Containers.Enabled = *c.Containers })
+	set("containers.docker-socket", func() { cfg.Containers.DockerSockets = c.DockerSockets })
+	set("containers.crio-socket", func() { cfg.Containers.CRIOSocket = c.CRIOSocket })
+	set("containers.budget", func() { cfg.Containers.Budget = c.ContainerBudget })
+	set("containers.lookup-timeout", func() { cfg.Containers.LookupTimeout = c.ContainerLookupTimeout })
+	set("containers.grace", func() { cfg.Containers.Grace = c.ContainerGrace })
 	if given["otlp.headers"] {
 		h, err := parseHeaders(c.OTLPHeaders)
 		if err != nil {

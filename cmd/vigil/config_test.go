@@ -64,6 +64,19 @@ drops:
 			}
 		}},
 	}
+	cases = append(cases, struct {
+		name  string
+		flags []string
+		check func(t *testing.T, c config)
+	}{"containers", []string{"--containers.docker-socket", "/tmp/a.sock", "--containers.docker-socket", "/tmp/b.sock",
+		"--containers.crio-socket", "", "--containers.budget", "0s", "--no-containers.enabled", "--containers.grace", "1m"},
+		func(t *testing.T, c config) {
+			cc := c.Containers
+			if cc.Enabled || strings.Join(cc.DockerSockets, ",") != "/tmp/a.sock,/tmp/b.sock" || cc.CRIOSocket != "" ||
+				cc.Budget != 0 || cc.Grace != time.Minute || cc.LookupTimeout != 2*time.Second {
+				t.Errorf("%+v", cc)
+			}
+		}})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := parseRunConfig(t, append([]string{"--config", path}, tc.flags...)...)
@@ -87,6 +100,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad priority flag", "", []string{"--otlp.min-priority", "loud"}, []string{"otlp.min_priority", "loud"}},
 		{"bad url", "output: {http: {url: 'ftp://x'}}\n", nil, []string{"output.http.url"}},
 		{"bad headers", "", []string{"--otlp.headers", "novalue"}, []string{"--otlp.headers"}},
+		{"containers", "containers: {budget: -1s, lookup_timeout: 0s, grace: 0s, docker_sockets: ['']}\n", nil,
+			[]string{"containers.budget", "containers.lookup_timeout", "containers.grace", "containers.docker_sockets"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

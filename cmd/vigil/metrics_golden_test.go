@@ -49,7 +49,9 @@ func TestMetricsGolden(t *testing.T) {
 	m.AddStaticRules(newInternalRules().all()...)
 	m.SetRules(rs)
 	m.Reload(true, 1)
-	registerStateMetrics(m, newState())
+	st := newState()
+	registerStateMetrics(m, st)
+	registerContainerMetrics(m, st.Containers, nil)
 	registerKernelMetrics(m, fakeKernel{})
 	for _, name := range []string{"stdout", "file", "http", "otlp"} {
 		m.InitOutput(name)

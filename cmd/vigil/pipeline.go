@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vigilsec/vigil/collector"
+	containerrt "github.com/vigilsec/vigil/collector/runtime"
 	"github.com/vigilsec/vigil/exporter"
 	"github.com/vigilsec/vigil/rules"
 	"github.com/vigilsec/vigil/rules/fields"
@@ -31,6 +32,11 @@ type pipeline struct {
 	received [fields.NumEventTypes]prometheus.Counter
 	matched  atomic.Uint64
 	n        uint64 // events handled, for sampling the evaluation time
+
+	// containers waits (within its budget) for the metadata of a container
+	// seen for the first time; nil when container lookups are off.
+	containers *containerrt.Resolver
+	lastCtr    string // full id of the last container awaited
 }
 
 func newPipeline(rs *rules.Ruleset, m *exporter.Metrics, out *exporter.Dispatcher, capture *exporter.EventCapture, bootWall int64, log *slog.Logger) *pipeline {
@@ -56,6 +62,12 @@ func (p *pipeline) handle(ev *collector.Event) {
 			p.received[t] = c
 		}
 		c.Inc()
+	}
+	if p.containers != nil && ev.Proc != nil {
+		if id := ev.Proc.Container; !id.IsHost() && id.Full != p.lastCtr {
+			p.containers.Await(id)
+			p.lastCtr = id.Full
+		}
 	}
 	p.cur, p.curEval = ev, p.eval.Load()
 	if p.curEval != p.last {

@@ -20,6 +20,7 @@ import (
 	"github.com/vigilsec/vigil/collector/kernel"
 	"github.com/vigilsec/vigil/collector/proc"
 	"github.com/vigilsec/vigil/collector/record"
+	containerrt "github.com/vigilsec/vigil/collector/runtime"
 	"github.com/vigilsec/vigil/collector/users"
 	"github.com/vigilsec/vigil/exporter"
 	"github.com/vigilsec/vigil/rules"
@@ -61,6 +62,13 @@ type runCmd struct {
 	DropsThreshold float64       `name:"drops.threshold" placeholder:"FRACTION" help:"Fraction of events lost in one second above which the drop actions run (default: 0.1)."`
 	DropsActions   []string      `name:"drops.actions" placeholder:"log,alert,exit" help:"What to do about drops above the threshold (default: log,alert)."`
 	DropsInterval  time.Duration `name:"drops.interval" placeholder:"DURATION" help:"Least time between two drop reports (default: 30s)."`
+
+	Containers             *bool         `name:"containers.enabled" negatable:"" help:"Look up container metadata (name, image, labels, pod) from the runtimes' sockets (default: true)."`
+	DockerSockets          []string      `name:"containers.docker-socket" sep:"none" placeholder:"PATH" help:"Docker Engine API socket (dockerd or podman system service), repeatable (default: /var/run/docker.sock and /run/podman/podman.sock)."`
+	CRIOSocket             string        `name:"containers.crio-socket" placeholder:"PATH" help:"CRI-O socket; empty disables it (default: /var/run/crio/crio.sock)."`
+	ContainerBudget        time.Duration `name:"containers.budget" placeholder:"DURATION" help:"Longest an event of a new container waits for its metadata; 0 never waits (default: 100ms)."`
+	ContainerLookupTimeout time.Duration `name:"containers.lookup-timeout" placeholder:"DURATION" help:"Timeout of one query to one runtime (default: 2s)."`
+	ContainerGrace         time.Duration `name:"containers.grace" placeholder:"DURATION" help:"How long an exited container's metadata is kept (default: 30s)."`
 }
 
 // Run starts the agent and blocks until SIGINT/SIGTERM, a fatal drop
@@ -97,6 +105,11 @@ func (c *runCmd) Run(e *env, kctx *kong.Context) error {
 
 	st := newState()
 	registerStateMetrics(m, st)
+	var res *containerrt.Resolver
+	if c.Replay == "" { // replayed events come from another time, maybe another host
+		res = newResolver(cfg.Containers, st.Containers, e.log)
+	}
+	registerContainerMetrics(m, st.Containers, res)
 	src, probe, bootWall, host, err := c.openSource(e, st, cfg, rs)
 	if err != nil {
 		return err
@@ -148,12 +161,14 @@ func (c *runCmd) Run(e *env, kctx *kong.Context) error {
 	}()
 
 	p := newPipeline(rs, m, out, outs.capture, bootWall, e.log)
+	p.containers = res
 	rl := &reloader{e: e, files: cfg.Rules.Files, opts: opts, metrics: m, pipe: p, probe: probe, raise: rz, rule: intern.reloadFailed}
 	rl.stamp = filesStamp(cfg.Rules.Files)
 
 	bg, bgCancel := context.WithCancel(runCtx)
 	var wg sync.WaitGroup
 	wg.Go(func() { rl.watch(bg, cfg.Rules.WatchInterval) })
+	wg.Go(func() { runResolver(bg, res) })
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -29,6 +29,11 @@ run: build ## Run the agent (root): default rules, metrics on :7493, JSON detect
 test: ## Run every test with the race detector (privileged eBPF tests run as root).
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
 
+.PHONY: e2e-stack
+e2e-stack: ## Alert rules and Alertmanager checks, then (root) a live agent -> Prometheus -> Alertmanager run.
+	$(GO) -C deploy/prometheus vet .
+	CGO_ENABLED=1 $(GO) -C deploy/prometheus test -race -count=1 -v -timeout 10m .
+
 .PHONY: bench
 bench: ## Run the Go benchmarks (allocations reported).
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
 )
@@ -89,13 +90,13 @@ func loadRules(t *testing.T) []rule {
 	return rs
 }
 
-// golden is the agent's metric families: name -> label names seen.
-type golden map[string]map[string]bool
+// golden is the agent's series names -> label names -> values seen.
+type golden map[string]map[string]map[string]bool
 
 var (
 	goldenTypeLine   = regexp.MustCompile(`^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)$`)
 	goldenSampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? \S+$`)
-	goldenLabel      = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"`)
+	goldenLabel      = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
 )
 
 // loadGolden reads metrics.prom: every series name the agent exposes
@@ -113,7 +114,7 @@ func loadGolden(t *testing.T) golden {
 		line := sc.Text()
 		if m := goldenTypeLine.FindStringSubmatch(line); m != nil {
 			if m[2] != "histogram" {
-				g[m[1]] = map[string]bool{}
+				g[m[1]] = map[string]map[string]bool{}
 			}
 			continue
 		}
@@ -125,10 +126,13 @@ func loadGolden(t *testing.T) golden {
 			t.Fatalf("golden metrics: unparsable line %q", line)
 		}
 		if g[m[1]] == nil {
-			g[m[1]] = map[string]bool{}
+			g[m[1]] = map[string]map[string]bool{}
 		}
 		for _, l := range goldenLabel.FindAllStringSubmatch(m[2], -1) {
-			g[m[1]][l[1]] = true
+			if g[m[1]][l[1]] == nil {
+				g[m[1]][l[1]] = map[string]bool{}
+			}
+			g[m[1]][l[1]][l[2]] = true
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -142,6 +146,18 @@ func loadGolden(t *testing.T) golden {
 
 // targetLabels are attached by Prometheus to every scraped series.
 var targetLabels = map[string]bool{"job": true, "instance": true}
+
+// openLabels take values the golden cannot list (rule names and sources
+// come from rules files); priorities are checked against their fixed set.
+var openLabels = map[string]bool{"rule": true, "source": true, "priority": true}
+
+// priorities are the values of the priority label (lowercase, as the agent
+// writes them).
+var priorities = map[string]bool{"emergency": true, "alert": true, "critical": true, "error": true,
+	"warning": true, "notice": true, "informational": true, "debug": true}
+
+// simpleAlternation matches a regexp that is a plain a|b|c list.
+var simpleAlternation = regexp.MustCompile(`^[a-z_]+(\|[a-z_]+)*$`)
 
 // selectors returns every vector selector of a PromQL expression.
 func selectors(expr string) ([]*parser.VectorSelector, error) {
@@ -177,16 +193,37 @@ func checkMetricNames(g golden, records map[string]bool, expr string) []string {
 		if name == "up" || records[name] {
 			continue
 		}
-		labels, ok := g[name]
+		known, ok := g[name]
 		if !ok {
 			problems = append(problems, fmt.Sprintf("metric %s is not in the golden /metrics", name))
 			continue
 		}
 		for _, m := range v.LabelMatchers {
-			if m.Name == "__name__" || targetLabels[m.Name] || labels[m.Name] {
+			if m.Name == "__name__" || targetLabels[m.Name] {
 				continue
 			}
-			problems = append(problems, fmt.Sprintf("%s has no label %q", name, m.Name))
+			values, ok := known[m.Name]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s has no label %q", name, m.Name))
+				continue
+			}
+			// Values of closed label sets must exist; for regexps that are
+			// plain alternations, each alternative must.
+			var want []string
+			switch {
+			case m.Type == labels.MatchEqual || m.Type == labels.MatchNotEqual:
+				want = []string{m.Value}
+			case simpleAlternation.MatchString(m.Value):
+				want = strings.Split(m.Value, "|")
+			}
+			for _, v := range want {
+				switch {
+				case m.Name == "priority" && !priorities[v]:
+					problems = append(problems, fmt.Sprintf("%s: %q is not a priority", name, v))
+				case !openLabels[m.Name] && !values[v]:
+					problems = append(problems, fmt.Sprintf("%s{%s=%q}: value not in the golden /metrics", name, m.Name, v))
+				}
+			}
 		}
 	}
 	return problems
@@ -219,8 +256,15 @@ func TestRulesUseOnlyGoldenMetrics(t *testing.T) {
 	if p := checkMetricNames(g, records, `rate(vigil_rule_match_total[5m])`); len(p) != 1 {
 		t.Errorf("misspelled metric not reported: %v", p)
 	}
-	if p := checkMetricNames(g, records, `vigil_output_queue_length{queue="otlp"}`); len(p) != 1 {
-		t.Errorf("unknown label not reported: %v", p)
+	for _, bad := range []string{
+		`vigil_output_queue_length{queue="otlp"}`,
+		`vigil_output_records_total{result="failure"}`,
+		`vigil_events_dropped_total{stage=~"kernel|user"}`,
+		`vigil_rule_matches_total{priority=~"critical|info"}`,
+	} {
+		if p := checkMetricNames(g, records, bad); len(p) != 1 {
+			t.Errorf("%s: want one problem, got %v", bad, p)
+		}
 	}
 	for _, want := range []string{"up", "vigil_rule_matches_total", "vigil_events_dropped_total", "vigil_events_received_total",
 		"vigil_config_last_reload_successful", "vigil_output_records_total", "vigil_output_queue_length",
@@ -270,8 +314,14 @@ func TestAlertConventions(t *testing.T) {
 		} else if !anchors[anchor] {
 			t.Errorf("alert %s: %s has no section \"## %s\"", r.Alert, runbooksDoc, r.Alert)
 		}
-		if strings.Contains(r.Expr, "rate(vigil_rule_matches_total") && !strings.Contains(r.Expr, "increase(") {
-			t.Errorf("alert %s: detections must use increase() so a single match fires", r.Alert)
+		// Detection alerts fire on the first match and do not flap.
+		if strings.Contains(r.Expr, "vigil_rule_matches_total") {
+			if !strings.Contains(r.Expr, "increase(vigil_rule_matches_total") {
+				t.Errorf("alert %s: detections must use increase() so a single match fires", r.Alert)
+			}
+			if (r.For != "" && r.For != "0m" && r.For != "0s") || r.KeepFiringFor == "" {
+				t.Errorf("alert %s: for %q keep_firing_for %q, want for 0m and a keep_firing_for", r.Alert, r.For, r.KeepFiringFor)
+			}
 		}
 	}
 	if len(seen) < 10 {

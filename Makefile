@@ -8,6 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 RULES     ?=
 RUN_FLAGS ?=
 FUZZTIME  ?= 20s
+CHART_FILES := deploy/helm/vigil/files
 
 export CGO_ENABLED := 0
 
@@ -28,6 +29,7 @@ run: build ## Run the agent (root): default rules, metrics on :7493, JSON detect
 .PHONY: test
 test: ## Run every test with the race detector (privileged eBPF tests run as root).
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
+	cd deploy/helm && $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
 .PHONY: e2e-stack
 e2e-stack: ## Alert rules and Alertmanager checks, then (root) a live agent -> Prometheus -> Alertmanager run.
@@ -42,6 +44,7 @@ bench: ## Run the Go benchmarks (allocations reported).
 lint: ## Check formatting (gofmt) and run go vet.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	cd deploy/helm && $(GO) vet ./...
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (default 20s).
@@ -58,6 +61,14 @@ generate: ## Regenerate BPF objects and generated tables (needs clang, llvm, lib
 .PHONY: verify
 verify: ## Load every BPF program through the kernel verifier (root); prints the verifier log on failure.
 	VIGIL_REQUIRE_BPF=1 $(GO) test -count=1 -run 'TestVerifier' -v ./collector/kernel/
+
+.PHONY: chart-sync
+chart-sync: ## Copy the alert rules, dashboards and built-in rules into the Helm chart (deploy/helm/vigil/files).
+	rm -rf $(CHART_FILES)/prometheus $(CHART_FILES)/dashboards $(CHART_FILES)/rules
+	mkdir -p $(CHART_FILES)/prometheus $(CHART_FILES)/dashboards $(CHART_FILES)/rules/default
+	cp deploy/prometheus/vigil-rules.yaml $(CHART_FILES)/prometheus/
+	for f in dashboards/*.json; do [ -e "$$f" ] && cp "$$f" $(CHART_FILES)/dashboards/; done; true
+	cp rules/default/*.yaml $(CHART_FILES)/rules/default/
 
 .PHONY: clean
 clean: ## Remove build output.

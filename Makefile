@@ -9,6 +9,7 @@ RULES     ?=
 RUN_FLAGS ?=
 FUZZTIME  ?= 20s
 CHART_FILES := deploy/helm/vigil/files
+IMAGE     ?= vigil:$(VERSION)
 
 export CGO_ENABLED := 0
 
@@ -69,6 +70,10 @@ chart-sync: ## Copy the alert rules, dashboards and built-in rules into the Helm
 	cp deploy/prometheus/vigil-rules.yaml $(CHART_FILES)/prometheus/
 	for f in dashboards/*.json; do [ -e "$$f" ] && cp "$$f" $(CHART_FILES)/dashboards/; done; true
 	cp rules/default/*.yaml $(CHART_FILES)/rules/default/
+
+.PHONY: image
+image: ## Build the container image with docker (see Dockerfile); IMAGE=name:tag.
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 .PHONY: clean
 clean: ## Remove build output.

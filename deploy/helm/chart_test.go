@@ -94,8 +94,16 @@ func chartCases(t *testing.T) []chartCase {
 				if _, ok := cfg["otlp"]; ok {
 					t.Errorf("default config has an otlp section: %v", cfg["otlp"])
 				}
-				if n := r.count("ConfigMap"); n != 1 {
-					t.Errorf("%d ConfigMaps, want only the agent config (no rules, no dashboards in the tree yet)", n)
+				dashboards, _ := filepath.Glob("vigil/files/dashboards/*.json")
+				if n := r.count("ConfigMap"); n != 1+len(dashboards) {
+					t.Errorf("%d ConfigMaps, want the agent config and %d dashboards", n, len(dashboards))
+				}
+				for _, d := range dashboards {
+					name := "vigil-dashboard-" + strings.TrimSuffix(filepath.Base(d), ".json")
+					cm := get[corev1.ConfigMap](t, r, "ConfigMap", name)
+					if cm.Labels["grafana_dashboard"] != "1" || cm.Data[filepath.Base(d)] != string(mustRead(t, d)) {
+						t.Errorf("dashboard ConfigMap %s: labels %v, data unchanged: %v", name, cm.Labels, cm.Data[filepath.Base(d)] == string(mustRead(t, d)))
+					}
 				}
 			},
 		},
@@ -327,7 +335,7 @@ func TestChartRenders(t *testing.T) {
 func TestChartGolden(t *testing.T) {
 	for _, c := range chartCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			ms, err := render(t, loadChart(t, c.extra...), c.values)
+			ms, err := render(t, goldenChart(t, loadChart(t, c.extra...)), c.values)
 			if err != nil {
 				t.Fatalf("render: %v", err)
 			}
@@ -348,6 +356,23 @@ func TestChartGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goldenChart replaces the files the chart copies from elsewhere in the
+// repository with stand-ins: the golden files show what the templates make
+// of them without changing with every dashboard or rule edit.
+// TestChartFilesInSync and TestChartRenders check the real contents.
+func goldenChart(t *testing.T, c *chart.Chart) *chart.Chart {
+	t.Helper()
+	for _, f := range c.Files {
+		switch {
+		case f.Name == "files/prometheus/vigil-rules.yaml":
+			f.Data = mustRead(t, "testdata/vigil-rules-fixture.yaml")
+		case strings.HasPrefix(f.Name, "files/dashboards/"), strings.HasPrefix(f.Name, "files/rules/"):
+			f.Data = []byte("contents of " + f.Name + "\n")
+		}
+	}
+	return c
 }
 
 // TestChartRejects checks values the chart refuses with a message instead

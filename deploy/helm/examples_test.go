@@ -39,8 +39,8 @@ type collectorFile struct {
 // TestCollectorConfig checks the example Collector configuration: every
 // component a pipeline names is defined, every defined one is used, the
 // OTLP receiver listens on all interfaces on the standard ports, and the
-// memory limiter comes first. With OTELCOL set to a collector binary it
-// also runs `otelcol validate`.
+// memory limiter comes first. With VIGIL_OTELCOL set to a collector binary
+// (make e2e-collector builds one) it also runs `otelcol validate`.
 func TestCollectorConfig(t *testing.T) {
 	var c collectorFile
 	if err := yaml.UnmarshalStrict(mustRead(t, collectorConfig), &c); err != nil {
@@ -82,9 +82,9 @@ func TestCollectorConfig(t *testing.T) {
 		}
 	}
 
-	bin := os.Getenv("OTELCOL")
+	bin := os.Getenv("VIGIL_OTELCOL")
 	if bin == "" {
-		t.Log("OTELCOL not set: `otelcol validate` not run")
+		t.Log("VIGIL_OTELCOL not set: `otelcol validate` not run")
 		return
 	}
 	if out, err := exec.Command(bin, "validate", "--config", collectorConfig).CombinedOutput(); err != nil {

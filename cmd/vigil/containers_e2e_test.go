@@ -345,5 +345,31 @@ func TestContainersEndToEnd(t *testing.T) {
 	}
 	a.mu.Unlock()
 	a.stop(t)
+
+	// The upstream stable rules, unmodified: "Terminal shell in container"
+	// for a terminal shell in the running podman container.
+	upstream := "../../../shared/falco-rules/falco_rules.yaml"
+	if _, err := os.Stat(upstream); err != nil {
+		t.Logf("upstream rules not found (%v): skipping that part", err)
+	} else {
+		usink := newGRPCSink(t)
+		u := startAgent(t, "run", "--rules", upstream, "--rules.watch-interval", "0s",
+			"--containers.docker-socket", sock, "--containers.crio-socket", "",
+			"--otlp.endpoint", usink.addr, "--otlp.protocol", "grpc", "--otlp.insecure")
+		sh(t, "podman", "exec", "-t", name, "sh", "-c", "true "+tag)
+		// The upstream outputs name no container field (Falco appends them
+		// by configuration); the OTLP record carries them.
+		u.waitDetection(t, "Terminal shell in container", func(d detection) bool { return d.Fields["proc.cmdline"] == "sh -c true "+tag })
+		r := usink.wait(t, func(r plog.LogRecord) bool {
+			v, _ := r.Attributes().Get("security_rule.name")
+			return v.Str() == "Terminal shell in container"
+		})
+		attrs := r.rec.Attributes().AsRaw()
+		if attrs["container.id"] != full || attrs["container.name"] != name || attrs["container.image.name"] != "localhost/vt-busybox" ||
+			attrs["k8s.pod.name"] != "web-"+tag {
+			t.Errorf("upstream detection attributes %v", attrs)
+		}
+		u.stop(t)
+	}
 	t.Logf("containers end-to-end took %v", time.Since(start))
 }

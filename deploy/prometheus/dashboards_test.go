@@ -102,7 +102,8 @@ func TestDashboardExprs(t *testing.T) {
 
 // checkDashboardQueries runs every query of dir/*.json against the live
 // Prometheus: each must evaluate without error, and the detection panels
-// (queries of vigil_rule_matches_total) must return data.
+// (queries of vigil_rule_matches_total) and the alert panels (ALERTS; the
+// caller has an alert firing) must return data.
 func checkDashboardQueries(t *testing.T, prom promAPI, dir string) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
@@ -112,6 +113,7 @@ func checkDashboardQueries(t *testing.T, prom promAPI, dir string) {
 		t.Skipf("no dashboards in %s", dir)
 	}
 	detections, withData := 0, 0
+	alerts, alertsWithData := 0, 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -137,6 +139,16 @@ func checkDashboardQueries(t *testing.T, prom promAPI, dir string) {
 				detections++
 				if len(res) > 0 {
 					withData++
+				} else {
+					t.Logf("%s: detection query returned nothing: %s", filepath.Base(f), q)
+				}
+			}
+			if strings.Contains(q, "ALERTS") {
+				alerts++
+				if len(res) > 0 {
+					alertsWithData++
+				} else {
+					t.Errorf("%s: alerts query %q returned nothing while VigilCriticalDetection fires", filepath.Base(f), q)
 				}
 			}
 		}
@@ -148,5 +160,8 @@ func checkDashboardQueries(t *testing.T, prom promAPI, dir string) {
 		t.Errorf("none of the %d detection queries returned data", detections)
 	} else {
 		t.Logf("%d of %d detection queries returned data", withData, detections)
+	}
+	if alerts > 0 {
+		t.Logf("%d of %d alert queries returned data", alertsWithData, alerts)
 	}
 }

@@ -125,7 +125,7 @@ rules:
         output: Netcat started in a container (command=%proc.cmdline container=%container.id)
         priority: WARNING
         tags: [network, container]
-  existingConfigMaps: [team-rules]
+  existingConfigMaps: [team-rules, platform.rules]
 config:
   rules:
     min_priority: notice
@@ -146,7 +146,7 @@ image:
 			check: func(t *testing.T, r *rendered) {
 				cfg := agentConfig(t, r)
 				files := cfg["rules"].(map[string]any)["files"]
-				want := []any{"/etc/vigil/rules.d/builtin", "/etc/vigil/rules.d/custom", "/etc/vigil/rules.d/team-rules"}
+				want := []any{"/etc/vigil/rules.d/builtin", "/etc/vigil/rules.d/custom", "/etc/vigil/rules.d/team-rules", "/etc/vigil/rules.d/platform.rules"}
 				if !slices.Equal(files.([]any), want) {
 					t.Errorf("rules.files = %v, want %v", files, want)
 				}
@@ -381,8 +381,12 @@ func TestChartRejects(t *testing.T) {
 	tests := []struct {
 		name, values, want string
 	}{
-		{"rules file without yaml suffix", "rules: {custom: {my-rules.txt: '- list: a\n  items: []'}}", "must end in .yaml or .yml"},
+		{"rules file without yaml suffix", "rules: {custom: {my-rules.txt: '- list: a\n  items: []'}}", "my-rules.txt"},
 		{"service monitor without service", "serviceMonitor: {enabled: true}\nmetrics: {service: {enabled: false}}", "needs metrics.service.enabled"},
+		{"misspelt value", "serviceMonitor: {enable: true}", "enable"},
+		{"misspelt top-level value", "privileged_mode: true", "privileged_mode"},
+		{"capability with CAP_ prefix", "capabilities: [CAP_BPF]", "capabilities"},
+		{"unknown OTLP protocol", "otlp: {protocol: http}", "protocol"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

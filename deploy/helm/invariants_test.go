@@ -10,7 +10,9 @@ import (
 	monv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -36,6 +38,9 @@ func checkInvariants(t *testing.T, r *rendered) {
 		if ns := o.Obj.(interface{ GetNamespace() string }).GetNamespace(); ns == "" {
 			t.Errorf("%s %s has no namespace", o.Kind, o.Name)
 		}
+	}
+	for _, o := range r.objects {
+		checkNames(t, o)
 	}
 	if len(dss) != 1 {
 		t.Fatalf("%d DaemonSets rendered, want 1", len(dss))
@@ -99,7 +104,7 @@ func checkInvariants(t *testing.T, r *rendered) {
 		if v.HostPath != nil && !slices.Contains(allowedHostPaths, v.HostPath.Path) {
 			t.Errorf("unexpected host path %s", v.HostPath.Path)
 		}
-		if v.ConfigMap != nil && !configMaps[v.ConfigMap.Name] && !strings.HasPrefix(m.Name, "rules-cm-") {
+		if v.ConfigMap != nil && !configMaps[v.ConfigMap.Name] && !strings.HasPrefix(m.Name, "rules-extra-") {
 			t.Errorf("volume %s refers to ConfigMap %s, which the chart does not render", v.Name, v.ConfigMap.Name)
 		}
 	}
@@ -305,4 +310,45 @@ func groupSummary(gs []monv1.RuleGroup) map[string]string {
 		out[g.Name] = strings.Join(names, ",")
 	}
 	return out
+}
+
+// checkNames applies the API server's name rules the chart can break:
+// object names, label keys and values, ConfigMap keys, and in the pod the
+// names of volumes, ports and environment variables.
+func checkNames(t *testing.T, o object) {
+	t.Helper()
+	bad := func(what string, errs []string) {
+		if len(errs) > 0 {
+			t.Errorf("%s %s: %s: %s", o.Kind, o.Name, what, strings.Join(errs, "; "))
+		}
+	}
+	meta := o.Obj.(metav1.Object)
+	if o.Kind == "Service" {
+		bad("name", validation.IsDNS1035Label(o.Name))
+	} else {
+		bad("name", validation.IsDNS1123Subdomain(o.Name))
+	}
+	for k, v := range meta.GetLabels() {
+		bad("label key "+k, validation.IsQualifiedName(k))
+		bad("label value "+v, validation.IsValidLabelValue(v))
+	}
+	switch v := o.Obj.(type) {
+	case *corev1.ConfigMap:
+		for k := range v.Data {
+			bad("data key "+k, validation.IsConfigMapKey(k))
+		}
+	case *appsv1.DaemonSet:
+		spec := v.Spec.Template.Spec
+		for _, vol := range spec.Volumes {
+			bad("volume "+vol.Name, validation.IsDNS1123Label(vol.Name))
+		}
+		for _, c := range spec.Containers {
+			for _, p := range c.Ports {
+				bad("port "+p.Name, validation.IsValidPortName(p.Name))
+			}
+			for _, e := range c.Env {
+				bad("env "+e.Name, validation.IsEnvVarName(e.Name))
+			}
+		}
+	}
 }

@@ -37,6 +37,28 @@ e2e-stack: ## Alert rules and Alertmanager checks, then (root) a live agent -> P
 	$(GO) -C deploy/prometheus vet .
 	CGO_ENABLED=1 $(GO) -C deploy/prometheus test -race -count=1 -v -timeout 10m .
 
+# The collector for e2e-collector: built with the OpenTelemetry Collector
+# Builder from test/otelcol/builder-config.yaml into a cache outside the
+# repository, keyed by the builder version and the manifest's hash, so it
+# is built only when missing (OTELCOL_CACHE moves the cache).
+OCB_VERSION   := v0.160.0
+OTELCOL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vigil/otelcol
+OTELCOL_DIR   := $(OTELCOL_CACHE)/$(OCB_VERSION)-$(shell sha256sum < test/otelcol/builder-config.yaml | cut -c1-16)
+OTELCOL       := $(OTELCOL_DIR)/otelcol-vigil-ci
+
+.PHONY: e2e-collector
+e2e-collector: $(OTELCOL) ## Build a core OpenTelemetry Collector (once, cached) and check detections cross it intact.
+	VIGIL_OTELCOL=$(OTELCOL) VIGIL_REQUIRE_OTELCOL=1 CGO_ENABLED=1 $(GO) test -race -count=1 -v -timeout 10m -run Collector ./test/otelcol/
+
+$(OTELCOL):
+	@echo "== building the collector into $(OTELCOL_DIR)"
+	mkdir -p $(OTELCOL_DIR)/bin
+	start=$$(date +%s) && \
+	GOBIN=$(OTELCOL_DIR)/bin $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION) && \
+	cd $(OTELCOL_DIR) && ./bin/builder --config $(CURDIR)/test/otelcol/builder-config.yaml && \
+	mv dist/otelcol-vigil-ci $@ && \
+	echo "== collector built in $$(( $$(date +%s) - start ))s: $@"
+
 .PHONY: bench
 bench: ## Run the Go benchmarks (allocations reported).
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)

@@ -147,3 +147,14 @@ func parseRunConfig(t *testing.T, args ...string) (config, error) {
 	}
 	return c.Run.resolveConfig(kctx)
 }
+
+func TestHostnameFromEnv(t *testing.T) {
+	t.Setenv("VIGIL_HOSTNAME", "node-7")
+	if h := hostname(); h != "node-7" {
+		t.Fatalf("hostname %q", h)
+	}
+	t.Setenv("VIGIL_HOSTNAME", "")
+	if h, _ := os.Hostname(); hostname() != h {
+		t.Fatalf("hostname %q, want the system's %q", hostname(), h)
+	}
+}

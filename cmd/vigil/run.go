@@ -345,7 +345,13 @@ func stateKinds() []string {
 	return names
 }
 
+// hostname is the host detections name: $VIGIL_HOSTNAME when set (in a
+// Kubernetes pod, the node's name; the pod's own hostname would name the
+// pod), else the system's hostname.
 func hostname() string {
+	if h := os.Getenv("VIGIL_HOSTNAME"); h != "" {
+		return h
+	}
 	h, err := os.Hostname()
 	if err != nil {
 		return "unknown"

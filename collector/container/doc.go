@@ -3,8 +3,10 @@
 //
 // Parse recognises the cgroup layouts of the common runtimes (Docker,
 // containerd/CRI, CRI-O, Podman/libpod, nerdctl and Kubernetes pod slices)
-// for cgroup v1, v2 and hybrid hosts. A path that matches no layout belongs to
-// the host.
+// for cgroup v1, v2 and hybrid hosts, and containerd's default
+// "/default/<name>" layout (ctr), whose id is the container's free-form
+// name rather than 64 hex. A path that matches no layout belongs to the
+// host.
 //
 // Invariants:
 //   - Parse never panics. It allocates only to turn a systemd-escaped pod uid

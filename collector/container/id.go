@@ -7,7 +7,7 @@ type Runtime uint8
 const (
 	RuntimeHost       Runtime = iota // not in a container
 	RuntimeDocker                    // docker-<id>.scope, /docker/<id>
-	RuntimeContainerd                // cri-containerd-<id>.scope, …:cri-containerd:<id>
+	RuntimeContainerd                // cri-containerd-<id>.scope, …:cri-containerd:<id>, /default/<name>
 	RuntimeCRIO                      // crio-<id>.scope, …:crio:<id>
 	RuntimePodman                    // libpod-<id>.scope, /libpod_parent/libpod-<id>
 	RuntimeNerdctl                   // nerdctl-<id>.scope
@@ -42,7 +42,8 @@ const ShortLen = 12
 
 // ID identifies the container of a process. The zero value is the host.
 type ID struct {
-	// Full is the 64-hex container id, empty for the host.
+	// Full is the 64-hex container id (a free-form name for containers
+	// in containerd's default namespace), empty for the host.
 	Full string `json:"full,omitempty"`
 	// Runtime is the runtime whose layout matched.
 	Runtime Runtime `json:"runtime,omitempty"`

@@ -6,7 +6,9 @@ import "strings"
 const idLen = 64
 
 // Parse returns the container the cgroup path belongs to, or the host (zero
-// ID) when no known layout matches. It looks at the path's components from
+// ID) when no known layout matches. The id is the runtime's full 64-hex id,
+// except for containers of containerd's default namespace
+// ("/default/<name>", ctr's layout), whose id is their free-form name. It looks at the path's components from
 // the leaf upwards, so a container nested in a sub-cgroup of its scope
 // (libpod-<id>.scope/container) is still found.
 func Parse(path string) ID {
@@ -21,6 +23,9 @@ func Parse(path string) ID {
 				rt = bareRuntime(path[:start])
 			}
 			return ID{Full: full, Runtime: rt, PodUID: podUID(path)}
+		}
+		if name := path[start:end]; isContainerdDefault(path[:start]) && isContainerdName(name) {
+			return ID{Full: name, Runtime: RuntimeContainerd}
 		}
 		end = start
 	}
@@ -110,8 +115,50 @@ func bareRuntime(parent string) Runtime {
 		return RuntimePodman
 	case hasComponent(parent, "nerdctl"):
 		return RuntimeNerdctl
+	case isContainerdDefault(parent):
+		return RuntimeContainerd
 	}
 	return RuntimeUnknown
+}
+
+// containerdNamespace is the namespace of ctr, of nerdctl and of
+// containerd's Go client by default. containerd's default spec puts a
+// container in the cgroup "/<namespace>/<id>", and ctr lets users name
+// containers freely; only this namespace is recognised, so that a path like
+// "/system.slice/cron.service" is never taken for a container.
+const containerdNamespace = "default"
+
+// isContainerdDefault reports whether parent (a path ending in '/') ends
+// with containerd's default namespace component.
+func isContainerdDefault(parent string) bool {
+	parent = strings.TrimRight(parent, "/")
+	return parent[strings.LastIndexByte(parent, '/')+1:] == containerdNamespace
+}
+
+// isContainerdName reports whether c is a container name containerd
+// accepts (alphanumeric runs joined by single '.', '_' or '-', at most 76
+// characters) and not a systemd unit.
+func isContainerdName(c string) bool {
+	if c == "" || len(c) > 76 || strings.HasSuffix(c, ".scope") || strings.HasSuffix(c, ".slice") ||
+		strings.HasSuffix(c, ".service") {
+		return false
+	}
+	prevSep := true // no separator first
+	for i := 0; i < len(c); i++ {
+		b := c[i]
+		switch {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+			prevSep = false
+		case b == '.' || b == '_' || b == '-':
+			if prevSep {
+				return false
+			}
+			prevSep = true
+		default:
+			return false
+		}
+	}
+	return !prevSep
 }
 
 func hasComponent(path, name string) bool {

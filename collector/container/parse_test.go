@@ -69,7 +69,21 @@ func TestParse(t *testing.T) {
 		{"nerdctl cgroupfs", "/nerdctl/" + id1, ID{Full: id1, Runtime: RuntimeNerdctl}},
 
 		// Bare ids elsewhere.
-		{"bare leaf unknown parent", "/default/" + id1, ID{Full: id1, Runtime: RuntimeUnknown}},
+		{"bare leaf unknown parent", "/mystery/" + id1, ID{Full: id1, Runtime: RuntimeUnknown}},
+
+		// containerd's default spec: /<namespace>/<id>, named freely by ctr.
+		{"ctr default namespace hex id", "/default/" + id1, ID{Full: id1, Runtime: RuntimeContainerd}},
+		{"ctr default namespace name", "/default/vt-ctr1", ID{Full: "vt-ctr1", Runtime: RuntimeContainerd}},
+		{"ctr name with dots and underscores", "/default/web.v1_blue-2", ID{Full: "web.v1_blue-2", Runtime: RuntimeContainerd}},
+		{"ctr name nested under memory parent", "/process_api/abc/default/vt-ctr1", ID{Full: "vt-ctr1", Runtime: RuntimeContainerd}},
+		{"ctr name sub-cgroup", "/default/vt-ctr1/sub", ID{Full: "vt-ctr1", Runtime: RuntimeContainerd}},
+		{"default namespace alone", "/default", ID{}},
+		{"default namespace unit", "/default/init.scope", ID{}},
+		{"default namespace bad name", "/default/-x", ID{}},
+		{"default namespace double separator", "/default/a..b", ID{}},
+		{"default namespace trailing separator", "/default/a-", ID{}},
+		{"default namespace name too long", "/default/" + strings.Repeat("a", 77), ID{}},
+		{"default namespace odd byte", "/default/a b", ID{}},
 		{"bare root leaf", "/" + id1, ID{Full: id1, Runtime: RuntimeUnknown}},
 
 		// Near misses.
@@ -142,7 +156,7 @@ func FuzzParse(f *testing.F) {
 		"/", "/docker/" + id1, "/system.slice/docker-" + id1 + ".scope",
 		"/kubepods-burstable-pod" + podU + ".slice:cri-containerd:" + id1,
 		"/kubepods/besteffort/pod" + pod + "/" + id1, "/libpod_parent/libpod-conmon-" + id1,
-		"::::", "/kubepods/pod/", "kubepods-pod.slice",
+		"::::", "/kubepods/pod/", "kubepods-pod.slice", "/default/vt-ctr1", "/default/a.b/c",
 	} {
 		f.Add(s)
 	}
@@ -154,8 +168,8 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if !isHex(id.Full, idLen) {
-			t.Fatalf("container id %q is not 64 hex", id.Full)
+		if !isHex(id.Full, idLen) && (id.Runtime != RuntimeContainerd || !isContainerdName(id.Full)) {
+			t.Fatalf("container id %q is neither 64 hex nor a containerd name", id.Full)
 		}
 		if !strings.Contains(path, id.Full) {
 			t.Fatalf("id %q not in path %q", id.Full, path)
@@ -166,7 +180,7 @@ func FuzzParse(f *testing.F) {
 		if id.PodUID != "" && !strings.Contains(path, "kubepods") {
 			t.Fatalf("pod uid %q outside kubepods path %q", id.PodUID, path)
 		}
-		if len(id.Short()) != ShortLen {
+		if len(id.Short()) != min(ShortLen, len(id.Full)) {
 			t.Fatalf("short id %q", id.Short())
 		}
 	})

@@ -93,20 +93,18 @@ func (e *Event) extractContainer(ref *fields.Ref, v *fields.Value) bool {
 		v.Str = in.Pod.Name
 	case fields.K8sPodUID:
 		v.Str = in.Pod.UID
+	case fields.ContainerLabels:
+		v.Str = e.labels(in.Labels)
+		return true
+	case fields.ContainerLabel:
+		s, ok := in.Labels[ref.Arg.Key]
+		v.Str = s
+		return ok
 	case fields.K8sPodLabels:
 		if in.Pod.Name == "" {
 			return false
 		}
-		start := len(e.scratch)
-		for i, k := range sortedKeys(in.Pod.Labels) {
-			if i > 0 {
-				e.scratch = append(e.scratch, ',')
-			}
-			e.scratch = append(e.scratch, k...)
-			e.scratch = append(e.scratch, ':')
-			e.scratch = append(e.scratch, in.Pod.Labels[k]...)
-		}
-		v.Str = e.view(start)
+		v.Str = e.labels(in.Pod.Labels)
 		return true
 	case fields.K8sPodLabel:
 		s, ok := in.Pod.Labels[ref.Arg.Key]
@@ -117,6 +115,51 @@ func (e *Event) extractContainer(ref *fields.Ref, v *fields.Value) bool {
 		return false
 	}
 	return v.Str != ""
+}
+
+// labels renders m as comma-separated key:value pairs in key order
+// (container.labels, k8s.pod.labels) into the event's scratch space.
+func (e *Event) labels(m map[string]string) string {
+	start := len(e.scratch)
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			e.scratch = append(e.scratch, ',')
+		}
+		e.scratch = append(e.scratch, k...)
+		e.scratch = append(e.scratch, ':')
+		e.scratch = append(e.scratch, m[k]...)
+	}
+	return e.view(start)
+}
+
+// FieldKeys appends the label keys of the process's container
+// (container.label) or pod (k8s.pod.label) in increasing order, nothing for
+// other fields, host processes and containers the store does not know. It
+// implements fields.KeyLister for outputs that capture every label; it
+// allocates and is not on the evaluation path.
+func (e *Event) FieldKeys(id fields.ID, dst []string) []string {
+	if e.Proc == nil || e.Proc.Container.IsHost() || e.st.Containers == nil {
+		return dst
+	}
+	in, _ := e.st.Containers.Get(e.Proc.Container.Full)
+	if in == nil {
+		return dst
+	}
+	var m map[string]string
+	switch id {
+	case fields.ContainerLabel:
+		m = in.Labels
+	case fields.K8sPodLabel:
+		m = in.Pod.Labels
+	default:
+		return dst
+	}
+	start := len(dst)
+	for k := range m {
+		dst = append(dst, k)
+	}
+	slices.Sort(dst[start:])
+	return dst
 }
 
 // mount fills container.mount* [N] (by position) or [PATH] (by source path;
@@ -175,7 +218,7 @@ func appendMount(dst []byte, m *container.Mount) []byte {
 }
 
 // sortedKeys returns m's keys in order. It allocates; only outputs of
-// k8s.pod.labels reach it.
+// container.labels and k8s.pod.labels reach it.
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -30,6 +30,7 @@ func extractState(t testing.TB) *State {
 	cs.Put(&container.Info{
 		ID: container.ID{Full: cid, Runtime: container.RuntimeDocker}, Name: "web", Image: "docker.io/library/nginx:1.27",
 		ImageRepo: "docker.io/library/nginx", ImageTag: "1.27", Privileged: true, StartTs: 1_700_000_000_000_000_000,
+		Labels: map[string]string{"app": "nginx", "com.example.team": "sec", "note": "a:b,c"},
 		Mounts: []container.Mount{{Source: "/var/run/docker.sock", Dest: "/run/docker.sock", Mode: "ro", Propagation: "rprivate"}},
 		Pod:    container.Pod{Name: "web-0", Namespace: "prod", UID: "1234-5678", Labels: map[string]string{"app": "web", "tier": "front"}},
 	})
@@ -211,6 +212,13 @@ func TestExtractProcessAndFile(t *testing.T) {
 		{expr: "container.mount.source[/run/docker.sock]", text: "/var/run/docker.sock"},
 		{expr: "container.mount.rdwr[0]", text: "false"},
 		{expr: "container.mount[1]", missing: true},
+		{expr: "container.labels", text: "app:nginx,com.example.team:sec,note:a:b,c"},
+		{expr: "container.label[app]", text: "nginx"},
+		{expr: "container.label.app", text: "nginx"},
+		{expr: "container.label.com.example.team", text: "sec"},
+		{expr: "container.label[com.example.team]", text: "sec"},
+		{expr: "container.label[tier]", missing: true}, // a pod label, not a container one
+		{expr: "container.label[nope]", missing: true},
 		{expr: "k8s.ns.name", text: "prod"},
 		{expr: "k8s.pod.name", text: "web-0"},
 		{expr: "k8s.pod.uid", text: "1234-5678"},
@@ -226,6 +234,9 @@ func TestExtractProcessAndFile(t *testing.T) {
 		{expr: "container.name", text: "host"},
 		{expr: "container.image", missing: true},
 		{expr: "k8s.ns.name", missing: true},
+		{expr: "container.labels", missing: true},
+		{expr: "container.label[app]", missing: true},
+		{expr: "container.privileged", missing: true},
 		{expr: "evt.res", text: "ESRCH"},
 		{expr: "evt.rawres", text: "-3"},
 		{expr: "evt.failed", text: "true"},
@@ -239,6 +250,47 @@ func TestExtractProcessAndFile(t *testing.T) {
 		{expr: "user.name", text: "root"},
 		{expr: "user.loginname", text: "alice"},
 	})
+}
+
+// TestExtractLabelKeys: FieldKeys lists the labels of the process's
+// container and pod, and nothing once the store forgets the container; the
+// label fields go missing with it.
+func TestExtractLabelKeys(t *testing.T) {
+	reg := fields.NewRegistry()
+	s := extractState(t)
+	var ev Event
+	shellScenario(t, s, &ev)
+	var _ fields.KeyLister = &ev
+	keys := func(id fields.ID) string { return strings.Join(ev.FieldKeys(id, nil), " ") }
+	if got, want := keys(fields.ContainerLabel), "app com.example.team note"; got != want {
+		t.Errorf("container.label keys = %q, want %q", got, want)
+	}
+	if got, want := keys(fields.K8sPodLabel), "app tier"; got != want {
+		t.Errorf("k8s.pod.label keys = %q, want %q", got, want)
+	}
+	if got := keys(fields.ContainerMountDest); got != "" {
+		t.Errorf("container.mount.dest keys = %q, want none", got)
+	}
+
+	s.Containers.Delete(cid)
+	for _, id := range []fields.ID{fields.ContainerLabel, fields.K8sPodLabel} {
+		if got := keys(id); got != "" {
+			t.Errorf("keys of field %d for an unknown container = %q, want none", id, got)
+		}
+	}
+	checkFields(t, reg, &ev, []want{
+		{expr: "container.id", text: cid[:12]},
+		{expr: "container.labels", missing: true},
+		{expr: "container.label[app]", missing: true},
+		{expr: "container.label.app", missing: true},
+	})
+
+	// The host process has no labels to list.
+	s.Apply(rec{kind: record.KindKill, ts: 70, tgid: 1, tid: 1, ret: -3, args: []uint64{4242, 9}}.decode(t), &ev)
+	s.Containers.Put(&container.Info{ID: container.ID{Full: cid, Runtime: container.RuntimeDocker}, Labels: map[string]string{"app": "x"}})
+	if got := keys(fields.ContainerLabel); got != "" {
+		t.Errorf("host container.label keys = %q, want none", got)
+	}
 }
 
 func TestExtractEventParams(t *testing.T) {
@@ -378,7 +430,7 @@ func TestExtractNetwork(t *testing.T) {
 // listed as not captured (documented in docs/capture-format.md).
 func TestExtractCoversRegistry(t *testing.T) {
 	notCaptured := map[string]bool{
-		"evt.cpu": true, "evt.buffer": true, "proc.is_exe_writable": true, "proc.is_exe_upper_layer": true,
+		"evt.cpu": true, "evt.buffer": true,
 		"fd.cip.name": true, "fd.sip.name": true, "fd.lip.name": true, "fd.rip.name": true,
 		"container.ip": true, "container.image.id": true, "container.image.digest": true,
 		"proc.env": true, // environments are read only when configured
@@ -505,4 +557,43 @@ func BenchmarkExtract(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(refs)), "fields/op")
+}
+
+// TestExtractExeFlags: the exe facts the kernel reports in ExecInfo.ExeFlags
+// become proc.is_exe_writable, proc.is_exe_upper_layer and the execve
+// evt.arg.flags; a failed exec (no file) reports neither.
+func TestExtractExeFlags(t *testing.T) {
+	reg := fields.NewRegistry()
+	for _, tc := range []struct {
+		name            string
+		flags           uint32
+		exePath         string
+		writable, upper string
+		argFlags        string
+	}{
+		{"none", 0, "/usr/bin/cat", "false", "false", ""},
+		{"writable", record.ExeFlagWritable, "/usr/bin/cat", "true", "false", "EXE_WRITABLE"},
+		{"upper", record.ExeFlagUpperLayer, "/usr/bin/cat", "false", "true", "EXE_UPPER_LAYER"},
+		{"both", record.ExeFlagWritable | record.ExeFlagUpperLayer, "/usr/bin/cat", "true", "true", "EXE_WRITABLE|EXE_UPPER_LAYER"},
+		{"memfd", record.ExeFlagWritable, "/memfd:x", "true", "false", "EXE_WRITABLE|EXE_FROM_MEMFD"},
+		{"no file", record.ExeFlagNoFile | record.ExeFlagWritable | record.ExeFlagUpperLayer, "/usr/bin/cat", "false", "false", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := extractState(t)
+			var ev Event
+			x := execRec(30, 100, 1, "cat", tc.exePath, "cat\x00", "/", "/", 0)
+			var info record.ExecInfo
+			if !record.DecodeExecInfo(x.data[record.DataExecInfo], &info) {
+				t.Fatal("execRec: bad ExecInfo")
+			}
+			info.ExeFlags = tc.flags
+			x.data[record.DataExecInfo] = record.AppendExecInfo(nil, &info)
+			s.Apply(x.decode(t), &ev)
+			checkFields(t, reg, &ev, []want{
+				{expr: "proc.is_exe_writable", text: tc.writable},
+				{expr: "proc.is_exe_upper_layer", text: tc.upper},
+				{expr: "evt.arg.flags", text: tc.argFlags},
+			})
+		})
+	}
 }

@@ -39,10 +39,21 @@ const (
 	attrGroupID             = "vigil.group.id"
 	attrGroupName           = "vigil.group.name"
 	attrContainerShortID    = "vigil.container.short_id"
+	attrContainerPrivileged = "vigil.container.privileged"
+	attrContainerLabelsCut  = "vigil.container.labels_truncated"
+	attrPodLabelsCut        = "vigil.k8s.pod.labels_truncated"
 	attrOutputFields        = "vigil.output_fields"
 	mitreTagPrefix          = "mitre_"
 	hostContainerID         = "host"
 	otlpRecordAttrsPrealloc = 48
+
+	// maxOTLPLabels bounds the container.label.<key> and
+	// k8s.pod.label.<key> attributes of one record, each: the first labels
+	// in key order are kept and the record says
+	// vigil.container.labels_truncated or vigil.k8s.pod.labels_truncated
+	// when some were left out. Backends limit attributes per record too
+	// (the SDK's default is 128).
+	maxOTLPLabels = 64
 )
 
 // prioritySeverity maps rule priorities, which are the syslog levels, to
@@ -231,10 +242,15 @@ func appendEventAttrs(kv []attribute.KeyValue, ev map[string]any) []attribute.Ke
 			kv = append(kv, semconv.ContainerImageRepoDigestsKey.StringSlice([]string{dg}))
 		}
 		str(semconv.ContainerImageIDKey, "container.image.id")
+		if p, ok := ev["container.privileged"].(bool); ok {
+			kv = append(kv, attribute.Bool(attrContainerPrivileged, p))
+		}
+		kv = appendLabelAttrs(kv, ev["container.label"], semconv.ContainerLabel, attrContainerLabelsCut)
 	}
 	str(semconv.K8SNamespaceNameKey, "k8s.ns.name")
 	str(semconv.K8SPodNameKey, "k8s.pod.name")
 	str(semconv.K8SPodUIDKey, "k8s.pod.uid")
+	kv = appendLabelAttrs(kv, ev["k8s.pod.label"], semconv.K8SPodLabel, attrPodLabelsCut)
 
 	// File or socket the event used.
 	fdType, hasType := evString(ev, "fd.type")
@@ -256,6 +272,32 @@ func appendEventAttrs(kv []attribute.KeyValue, ev map[string]any) []attribute.Ke
 		num(semconv.NetworkLocalPortKey, "fd.lport")
 		str(semconv.NetworkPeerAddressKey, "fd.rip")
 		num(semconv.NetworkPeerPortKey, "fd.rport")
+	}
+	return kv
+}
+
+// appendLabelAttrs maps a captured keyed label field (a map from label key
+// to value, see ContextKeyedFields) to one attribute per label, made by
+// attr: at most maxOTLPLabels, in key order, with the bool attribute cut set
+// when labels were left out. Empty keys and non-string values are skipped.
+func appendLabelAttrs(kv []attribute.KeyValue, x any, attr func(key, val string) attribute.KeyValue, cut attribute.Key) []attribute.KeyValue {
+	labels, ok := x.(map[string]any)
+	if !ok || len(labels) == 0 {
+		return kv
+	}
+	keys := make([]string, 0, len(labels))
+	for k, v := range labels {
+		if _, isStr := v.(string); isStr && k != "" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	if len(keys) > maxOTLPLabels {
+		keys = keys[:maxOTLPLabels]
+		kv = append(kv, attribute.Bool(string(cut), true))
+	}
+	for _, k := range keys {
+		kv = append(kv, attr(k, labels[k].(string)))
 	}
 	return kv
 }

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -232,7 +233,9 @@ func TestOTLPRecordAttributes(t *testing.T) {
 					"container.image": "docker.io/library/alpine:3.20", "container.image.repository": "docker.io/library/alpine",
 					"container.image.tag": "3.20", "container.image.digest": "sha256:aaaa", "container.image.id": "sha256:bbbb",
 					"k8s.ns.name": "default", "k8s.pod.name": "kubecon-7d9f", "k8s.pod.uid": "3f1c0a6e-1111-2222-3333-444455556666",
-					"fd.type": "pipe", "fd.name": "pipe:[1234]",
+					"fd.type": "pipe", "fd.name": "pipe:[1234]", "container.privileged": true,
+					"container.label": map[string]any{"io.kubernetes.pod.name": "kubecon-7d9f", "note": "a:b,c", "": "empty key", "n": int64(1)},
+					"k8s.pod.label":   map[string]any{"app": "kubecon", "app.kubernetes.io/name": "demo"},
 				},
 			},
 			opt: recordOptions{ruleDescription: true},
@@ -258,7 +261,39 @@ func TestOTLPRecordAttributes(t *testing.T) {
 				"k8s.namespace.name":           "default",
 				"k8s.pod.name":                 "kubecon-7d9f",
 				"k8s.pod.uid":                  "3f1c0a6e-1111-2222-3333-444455556666",
+				"vigil.container.privileged":   true,
+				// The empty key and the non-string value are left out.
+				"container.label.io.kubernetes.pod.name": "kubecon-7d9f",
+				"container.label.note":                   "a:b,c",
+				"k8s.pod.label.app":                      "kubecon",
+				"k8s.pod.label.app.kubernetes.io/name":   "demo",
 			},
+		},
+		{
+			name: "labels beyond the bound",
+			d: Detection{
+				Detection: rules.Detection{Rule: untagged},
+				Event: map[string]any{
+					"container.id": "ee97d9c4186f", "container.privileged": false,
+					"container.label": numberedLabels(maxOTLPLabels + 6), "k8s.pod.label": numberedLabels(maxOTLPLabels),
+				},
+			},
+			want: withNumberedLabels(map[string]any{
+				"security_rule.name": "Bare", "vigil.rule.priority": "debug", "vigil.rule.source": "syscall",
+				"container.id": "ee97d9c4186f", "vigil.container.privileged": false,
+				"vigil.container.labels_truncated": true,
+			}),
+		},
+		{
+			name: "host process with labels captured",
+			d: Detection{
+				Detection: rules.Detection{Rule: untagged},
+				Event: map[string]any{
+					"container.id": "host", "container.privileged": true,
+					"container.label": map[string]any{"app": "x"}, "k8s.pod.label": "app:x",
+				},
+			},
+			want: map[string]any{"security_rule.name": "Bare", "vigil.rule.priority": "debug", "vigil.rule.source": "syscall"},
 		},
 		{
 			name: "internal detection",
@@ -323,6 +358,25 @@ func TestOTLPRecordAttributes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// numberedLabels returns n labels l000: v000, l001: v001...
+func numberedLabels(n int) map[string]any {
+	m := make(map[string]any, n)
+	for i := range n {
+		m[fmt.Sprintf("l%03d", i)] = fmt.Sprintf("v%03d", i)
+	}
+	return m
+}
+
+// withNumberedLabels adds to want the attributes of the first maxOTLPLabels
+// container and pod labels of numberedLabels.
+func withNumberedLabels(want map[string]any) map[string]any {
+	for i := range maxOTLPLabels {
+		want[fmt.Sprintf("container.label.l%03d", i)] = fmt.Sprintf("v%03d", i)
+		want[fmt.Sprintf("k8s.pod.label.l%03d", i)] = fmt.Sprintf("v%03d", i)
+	}
+	return want
 }
 
 func TestIsMitreTechnique(t *testing.T) {

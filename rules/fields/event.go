@@ -33,3 +33,15 @@ const (
 	ArgIndex                // numeric index, e.g. proc.aname[2], evt.arg[0]
 	ArgKey                  // name, e.g. evt.arg.flags, proc.env[HOME]
 )
+
+// KeyLister is implemented by events that can tell which keys a keyed field
+// (container.label, k8s.pod.label) has a value for, so that outputs can
+// capture every label rather than one the rule named. It is optional and
+// off the hot path: FieldKeys may allocate.
+type KeyLister interface {
+	// FieldKeys appends to dst, in increasing order, the keys of field id
+	// that Extract with Ref{ID: id, Arg: Arg{Kind: ArgKey, Key: key}}
+	// reports a value for, and returns the extended slice. It appends
+	// nothing for fields it does not list keys of.
+	FieldKeys(id ID, dst []string) []string
+}

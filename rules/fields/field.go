@@ -57,7 +57,7 @@ const (
 	// Deprecated fields load with a warning.
 	Deprecated
 	// DottedArg fields also accept their key as a dotted suffix
-	// (evt.arg.flags, k8s.pod.label.app).
+	// (evt.arg.flags, k8s.pod.label.app, container.label.app).
 	DottedArg
 	// NoTransformer fields cannot be wrapped in a transformer
 	// (evt.rawarg, fd.sip.name).

@@ -135,6 +135,8 @@ const (
 	ContainerImageDigest
 	ContainerType
 	ContainerPrivileged
+	ContainerLabels
+	ContainerLabel
 	ContainerMounts
 	ContainerMount
 	ContainerMountSource

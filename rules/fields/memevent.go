@@ -98,6 +98,22 @@ func (e *MapEvent) Extract(ref *Ref, v *Value) bool {
 	return false
 }
 
+// FieldKeys appends the keys given for id as name[KEY] or name.KEY, in
+// increasing order (KeyLister).
+func (e *MapEvent) FieldKeys(id ID, dst []string) []string {
+	if int(id) >= len(e.vals) {
+		return dst
+	}
+	start := len(dst)
+	for _, mv := range e.vals[id] {
+		if mv.arg.Kind == ArgKey {
+			dst = append(dst, mv.arg.Key)
+		}
+	}
+	slices.Sort(dst[start:])
+	return dst
+}
+
 // set parses one key and value and stores it.
 func (e *MapEvent) set(reg *Registry, key string, raw any) error {
 	name, arg, hasArg, err := splitFieldExpr(key)

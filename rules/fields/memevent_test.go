@@ -195,6 +195,34 @@ func TestMapEventIsolation(t *testing.T) {
 	}
 }
 
+func TestMapEventFieldKeys(t *testing.T) {
+	r := NewRegistry()
+	ev, err := NewMapEvent(r, mustType(t, "execve"), map[string]string{
+		"container.label[zeta]": "1", "container.label.app": "web", "container.label[com.example.team]": "sec",
+		"k8s.pod.label.tier": "front", "container.mount.dest[0]": "/x", "proc.name": "bash",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var _ KeyLister = ev
+	tests := []struct {
+		id   ID
+		want string
+	}{
+		{ContainerLabel, "app com.example.team zeta"},
+		{K8sPodLabel, "tier"},
+		{ContainerMountDest, ""}, // given by index, not by key
+		{ProcName, ""},
+		{NumFields + 5, ""},
+	}
+	for _, tt := range tests {
+		got := ev.FieldKeys(tt.id, []string{"keep"})
+		if got[0] != "keep" || strings.Join(got[1:], " ") != tt.want {
+			t.Errorf("FieldKeys(%d) = %q, want keep + %q", tt.id, got, tt.want)
+		}
+	}
+}
+
 func benchEvent(tb testing.TB) (*MapEvent, []Ref) {
 	r := NewRegistry()
 	ev, err := NewMapEvent(r, mustType(tb, "execve"), map[string]string{

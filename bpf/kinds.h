@@ -233,6 +233,11 @@
 #define VF_STASH_MISSING 0x4
 #define VF_READ_FAULT 0x8
 
+/* ExecInfo exe flags. */
+#define EXE_FLAG_NO_FILE 0x1
+#define EXE_FLAG_UPPER_LAYER 0x2
+#define EXE_FLAG_WRITABLE 0x4
+
 /* Limits. */
 #define V_HDR_SIZE 40
 #define V_MAX_PATH 4096

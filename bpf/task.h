@@ -435,7 +435,51 @@ static __always_inline void inode_times(struct inode *ino, s64 *ctime, s64 *mtim
 	}
 }
 
-#define EXE_FLAG_NO_FILE 1
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define SB_RDONLY 1	  /* super_block.s_flags */
+#define MNT_READONLY 0x40 /* vfsmount.mnt_flags */
+
+/*
+ * True when ino is an overlayfs inode whose ovl_inode has an upper dentry:
+ * the file was created in, or copied up to, the writable upper layer. The
+ * ovl_inode embeds the VFS inode, so it is found by subtracting the offset of
+ * vfs_inode (container_of). Without ovl_inode in the kernel BTF (overlayfs a
+ * module whose BTF was not given to the loader, or a kernel before 4.13) the
+ * answer is false.
+ */
+static __always_inline bool exe_upper_layer(struct inode *ino, unsigned long magic)
+{
+	if (magic != OVERLAYFS_SUPER_MAGIC)
+		return false;
+	if (!bpf_core_type_exists(struct ovl_inode) || !bpf_core_field_exists(struct ovl_inode, __upperdentry) ||
+	    !bpf_core_field_exists(struct ovl_inode, vfs_inode))
+		return false;
+	struct ovl_inode *oi = (void *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode);
+	return BPF_CORE_READ(oi, __upperdentry) != 0;
+}
+
+/*
+ * Whether exe is writable by cred, from the mode bits only (no ACLs, no LSM,
+ * no supplementary groups): never on a read-only superblock or mount; always
+ * for fsuid 0; otherwise the owner write bit when fsuid owns the file, else
+ * the group bit when fsgid is its group, else the other bit.
+ */
+static __always_inline bool exe_writable(const struct cred *cr, struct file *exe, struct inode *ino)
+{
+	if (BPF_CORE_READ(ino, i_sb, s_flags) & SB_RDONLY)
+		return false;
+	if (BPF_CORE_READ(exe, f_path.mnt, mnt_flags) & MNT_READONLY)
+		return false;
+	u32 fsuid = BPF_CORE_READ(cr, fsuid.val);
+	if (fsuid == 0)
+		return true;
+	umode_t mode = BPF_CORE_READ(ino, i_mode);
+	if (fsuid == BPF_CORE_READ(ino, i_uid.val))
+		return mode & 0200;
+	if (BPF_CORE_READ(cr, fsgid.val) == BPF_CORE_READ(ino, i_gid.val))
+		return mode & 0020;
+	return mode & 0002;
+}
 
 /* ExecInfo blob (record.ExecInfo) for task t executing exe (NULL for a failed exec). */
 static __always_inline void put_exec_info(struct rb *b, struct task_struct *t, struct file *exe)
@@ -485,7 +529,14 @@ static __always_inline void put_exec_info(struct rb *b, struct task_struct *t, s
 		inode_times(ino, &ct, &mt);
 		*(s64 *)(d + 112) = ct;
 		*(s64 *)(d + 120) = mt;
-		*(u64 *)(d + 128) = BPF_CORE_READ(ino, i_sb, s_magic);
+		unsigned long magic = BPF_CORE_READ(ino, i_sb, s_magic);
+		*(u64 *)(d + 128) = magic;
+		u32 ef = 0;
+		if (exe_upper_layer(ino, magic))
+			ef |= EXE_FLAG_UPPER_LAYER;
+		if (exe_writable(cr, exe, ino))
+			ef |= EXE_FLAG_WRITABLE;
+		*(u32 *)(d + 136) = ef;
 	} else {
 		*(u32 *)(d + 136) = EXE_FLAG_NO_FILE;
 	}

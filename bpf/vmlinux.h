@@ -156,6 +156,7 @@ struct qstr {
 
 struct super_block {
 	dev_t s_dev;
+	unsigned long s_flags;
 	unsigned long s_magic;
 };
 
@@ -166,6 +167,8 @@ struct timespec64 {
 
 struct inode {
 	umode_t i_mode;
+	kuid_t i_uid;
+	kgid_t i_gid;
 	struct super_block *i_sb;
 	unsigned long i_ino;
 	unsigned int i_nlink;
@@ -197,6 +200,17 @@ struct dentry {
 struct vfsmount {
 	struct dentry *mnt_root;
 	struct super_block *mnt_sb;
+	int mnt_flags;
+};
+
+/*
+ * overlayfs's in-memory inode (fs/overlayfs/ovl_entry.h, 4.13+). It lives in
+ * the overlay module's BTF when overlayfs is not built in, so it is read only
+ * behind bpf_core_type_exists()/bpf_core_field_exists().
+ */
+struct ovl_inode {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
 };
 
 struct mount {

@@ -213,6 +213,12 @@ func (s *State) exec(r *record.Record) {
 		e.Start = info.StartTime
 		if info.ExeFlags&record.ExeFlagNoFile == 0 {
 			e.ExeFile = proc.ExeInfo{Ino: info.ExeIno, Dev: uint64(info.ExeDev), Ctime: info.ExeCtime, Mtime: info.ExeMtime}
+			if info.ExeFlags&record.ExeFlagWritable != 0 {
+				e.ExeFile.Flags |= proc.ExeWritable
+			}
+			if info.ExeFlags&record.ExeFlagUpperLayer != 0 {
+				e.ExeFile.Flags |= proc.ExeUpperLayer
+			}
 		}
 	}
 	if len(e.ExePath) > len("/memfd:") && e.ExePath[:len("/memfd:")] == "/memfd:" {

@@ -610,6 +610,12 @@ func (e *Event) procParam(pp procParam, v *fields.Value) bool {
 		v.Int = int64(c.EGID)
 	case ppExeFlags:
 		var fl uint64
+		if p.ExeFile.Flags&proc.ExeWritable != 0 {
+			fl |= linuxabi.ExeWritable
+		}
+		if p.ExeFile.Flags&proc.ExeUpperLayer != 0 {
+			fl |= linuxabi.ExeUpperLayer
+		}
 		if p.ExeFile.Flags&proc.ExeFromMemfd != 0 {
 			fl |= linuxabi.ExeFromMemfd
 		}

@@ -85,10 +85,10 @@ func (e *Event) extractProc(ref *fields.Ref, v *fields.Value) bool {
 		v.Str = sl.Comm
 	case fields.ProcIsExeFromMemfd:
 		v.Int = b2i(p.ExeFile.Flags&proc.ExeFromMemfd != 0)
-	case fields.ProcIsExeWritable, fields.ProcIsExeUpperLayer:
-		// Not captured yet: the exec record carries neither fact. Missing,
-		// not false, so that no rule draws a conclusion from it.
-		return false
+	case fields.ProcIsExeWritable:
+		v.Int = b2i(p.ExeFile.Flags&proc.ExeWritable != 0)
+	case fields.ProcIsExeUpperLayer:
+		v.Int = b2i(p.ExeFile.Flags&proc.ExeUpperLayer != 0)
 	case fields.ProcExeIno:
 		return nonZero64(v, p.ExeFile.Ino)
 	case fields.ProcExeInoCtime:

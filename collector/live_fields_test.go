@@ -514,6 +514,21 @@ func TestLiveFields(t *testing.T) {
 			"evt.arg.args":           exactly(token + ".two words."), "evt.arg.filename": exactly("/bin/echo"),
 			"evt.arg.exe": exactly("/bin/echo"),
 		})
+		// The test runs as root, so echo is writable for it unless its
+		// filesystem is mounted read-only. Outside an overlayfs (a
+		// container's root) it cannot come from an upper layer.
+		var sfs unix.Statfs_t
+		if err := unix.Statfs(echoPath, &sfs); err != nil {
+			t.Fatal(err)
+		}
+		writable := sfs.Flags&unix.ST_RDONLY == 0
+		want["proc.is_exe_writable"] = exactly(strconv.FormatBool(writable))
+		if sfs.Type != unix.OVERLAYFS_SUPER_MAGIC {
+			want["proc.is_exe_upper_layer"] = exactly("false")
+			if writable {
+				want["evt.arg.flags"] = exactly("EXE_WRITABLE")
+			}
+		}
 		w := rig.expect(t, "execve of echo "+token, want, func(e *Event) bool {
 			return e.Rec.Kind == record.KindExecve && e.Rec.Ret == 0 &&
 				strings.HasPrefix(recData(e, record.DataExecArgv), "/bin/echo\x00"+token+"\x00")

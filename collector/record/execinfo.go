@@ -47,6 +47,17 @@ type ExecInfo struct {
 const (
 	// ExeFlagNoFile: there was no executable file to describe (failed exec).
 	ExeFlagNoFile = 1 << 0
+	// ExeFlagUpperLayer: the executable is on an overlayfs and its overlay
+	// inode has an upper dentry, i.e. it was created or copied up in the
+	// writable layer (a container's own changes), not taken from an image
+	// layer. Never set when the kernel BTF lacks struct ovl_inode.
+	ExeFlagUpperLayer = 1 << 1
+	// ExeFlagWritable: the executable file is writable by the new image's
+	// credentials judged from its mode bits alone: fsuid 0 always can,
+	// otherwise the owner, group (fsgid only, supplementary groups are not
+	// consulted) or other write bit that matches; never on a read-only
+	// superblock or mount. ACLs and LSMs are not consulted.
+	ExeFlagWritable = 1 << 2
 )
 
 // DecodeExecInfo decodes an ExecInfo blob. It reports false when b is

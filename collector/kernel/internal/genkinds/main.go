@@ -49,6 +49,17 @@ func render() []byte {
 	} {
 		fmt.Fprintf(&b, "#define VF_%s 0x%x\n", f.name, uint16(f.v))
 	}
+	fmt.Fprintf(&b, "\n/* ExecInfo exe flags. */\n")
+	for _, f := range []struct {
+		name string
+		v    uint32
+	}{
+		{"NO_FILE", record.ExeFlagNoFile},
+		{"UPPER_LAYER", record.ExeFlagUpperLayer},
+		{"WRITABLE", record.ExeFlagWritable},
+	} {
+		fmt.Fprintf(&b, "#define EXE_FLAG_%s 0x%x\n", f.name, f.v)
+	}
 	fmt.Fprintf(&b, "\n/* Limits. */\n")
 	fmt.Fprintf(&b, "#define V_HDR_SIZE %d\n", record.HeaderSize)
 	fmt.Fprintf(&b, "#define V_MAX_PATH %d\n", record.MaxPath)

@@ -5,8 +5,15 @@
 // The collector learns a container's id from a process's cgroups and asks
 // for it through container.Store.Request. A Resolver reads those requests,
 // queries its Clients (the Docker Engine API, which podman's system service
-// also serves; CRI-O's HTTP API) over their unix sockets and stores what
-// they answer. The event path may wait for a new container's metadata with
+// also serves; CRI-O's HTTP API; containerd's gRPC API) over their unix
+// sockets and stores what they answer.
+//
+// The containerd client does not import containerd: it speaks gRPC with a
+// pass-through codec and encodes/decodes the few messages it needs
+// (Containers/Get, Tasks/List) itself with protowire, field numbers as in
+// containerd's api/ protos. It asks each configured namespace in order.
+// Privileged is derived from the OCI spec (CAP_SYS_ADMIN kept, nothing
+// masked or read-only), mounts are the spec's bind mounts. The event path may wait for a new container's metadata with
 // Await, never longer than the configured budget.
 //
 // Invariants:

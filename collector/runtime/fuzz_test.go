@@ -45,3 +45,29 @@ func FuzzParseImageRef(f *testing.F) {
 		}
 	})
 }
+
+// FuzzContainerdAnswer feeds arbitrary GetContainerResponse and
+// ListTasksResponse bytes through the protobuf decoders and the
+// conversion: errors are fine, panics are not.
+func FuzzContainerdAnswer(f *testing.F) {
+	f.Add([]byte(testContainer{id: "vt-ctr1", image: "a:b", labels: map[string]string{"io.kubernetes.pod.name": "p"},
+		specType: ociSpecType, spec: privilegedSpec, createdSec: 5,
+		extensions: map[string]string{criMetadataV1: `{"Metadata":{"SandboxID":"x"}}`}}.getResponse()))
+	f.Add([]byte(listTasksResponse(testTask{id: "a", status: taskRunning})))
+	f.Add([]byte{0x0a, 0x02, 0x0a, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		decodeListTasks(b, map[string]bool{})
+		cc, err := decodeGetResponse(b)
+		if err != nil {
+			return
+		}
+		if cc.ID == "" {
+			t.Fatal("container without an id decoded")
+		}
+		in := cc.info()
+		if in.ID.Full != cc.ID {
+			t.Fatalf("info for %q, want %q", in.ID.Full, cc.ID)
+		}
+		cc.sandboxID()
+	})
+}

@@ -229,7 +229,9 @@ func TestContainerdFailures(t *testing.T) {
 		}},
 		{"internal error", func(string, string, []byte) (rawMessage, error) {
 			return nil, status.Error(codes.Internal, "boom")
-		}, time.Second, func(err error) bool { return err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUnavailable) }},
+		}, time.Second, func(err error) bool {
+			return err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUnavailable)
+		}},
 		{"garbage bytes", func(string, string, []byte) (rawMessage, error) {
 			return rawMessage{0xff, 0xff, 0xff, 0xff}, nil
 		}, time.Second, func(err error) bool { return errors.Is(err, errWire) }},

@@ -444,8 +444,8 @@ static __always_inline void inode_times(struct inode *ino, s64 *ctime, s64 *mtim
  * the file was created in, or copied up to, the writable upper layer. The
  * ovl_inode embeds the VFS inode, so it is found by subtracting the offset of
  * vfs_inode (container_of). Without ovl_inode in the kernel BTF (overlayfs a
- * module whose BTF was not given to the loader, or a kernel before 4.13) the
- * answer is false.
+ * module not loaded when the programs were loaded, or a kernel before 4.13)
+ * the answer is false.
  */
 static __always_inline bool exe_upper_layer(struct inode *ino, unsigned long magic)
 {

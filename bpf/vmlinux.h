@@ -204,9 +204,10 @@ struct vfsmount {
 };
 
 /*
- * overlayfs's in-memory inode (fs/overlayfs/ovl_entry.h, 4.13+). It lives in
- * the overlay module's BTF when overlayfs is not built in, so it is read only
- * behind bpf_core_type_exists()/bpf_core_field_exists().
+ * overlayfs's in-memory inode (fs/overlayfs/ovl_entry.h, 4.13+). When
+ * overlayfs is a module the type is in that module's BTF, which the loader
+ * (cilium/ebpf) searches only if the module is loaded at load time, so it is
+ * read behind bpf_core_type_exists()/bpf_core_field_exists().
  */
 struct ovl_inode {
 	struct inode vfs_inode;

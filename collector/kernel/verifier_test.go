@@ -38,7 +38,10 @@ func TestVerifier(t *testing.T) {
 			continue
 		}
 		insns, _ := info.Instructions()
-		t.Logf("%-16s %-8v %5d instructions", name, prog.Type(), len(insns))
+		// verified: instructions the verifier processed (6.0+), the
+		// number that approaches its one-million budget.
+		verified, _ := info.VerifiedInstructions()
+		t.Logf("%-16s %-8v %5d instructions %7d verified", name, prog.Type(), len(insns), verified)
 	}
 	if got, want := len(coll.Programs), len(spec.Programs); got != want {
 		t.Fatalf("loaded %d programs, spec has %d", got, want)

@@ -200,7 +200,7 @@ func TestContainersEndToEnd(t *testing.T) {
 	garbageSocket(t, garbage)
 
 	sink := newGRPCSink(t)
-	a := startAgent(t, "run", "--rules.watch-interval", "0s",
+	a := startAgent(t, "run", "--rules.watch-interval", "0s", "--rules.matching", "all",
 		"--containers.docker-socket", sock, "--containers.docker-socket", hang, "--containers.docker-socket", garbage,
 		"--containers.crio-socket", filepath.Join(dir, "absent-crio.sock"),
 		"--containers.lookup-timeout", "500ms", "--containers.budget", "2s",
@@ -283,15 +283,16 @@ func TestContainersEndToEnd(t *testing.T) {
 		return inPodman(d) && d.Fields["proc.name"] == "cat"
 	})
 	checkPodman(read)
-	// The drop: "New Executable Run In Container" (the equivalent of the
-	// upstream "Drop and execute new binary in container") needs
-	// proc.is_exe_upper_layer, which the exec record does not carry yet;
-	// the binary dropped into /tmp is reported by the temporary-directory
-	// rule.
-	drop := a.waitDetection(t, "Program Executed From Writable Temporary Directory", inPodman)
-	checkPodman(drop)
-	if !strings.HasSuffix(drop.Fields["proc.exepath"].(string), "/tmp/d-"+tag+"/true") {
-		t.Errorf("drop detection exepath %v", drop.Fields["proc.exepath"])
+	// The drop: the binary copied into /tmp lives in the container's
+	// overlay upper layer, so "New Executable Run In Container" (our
+	// equivalent of the upstream "Drop and execute new binary in container")
+	// fires, and so does the temporary-directory rule (--rules.matching all).
+	for _, rule := range []string{"New Executable Run In Container", "Program Executed From Writable Temporary Directory"} {
+		drop := a.waitDetection(t, rule, inPodman)
+		checkPodman(drop)
+		if p, _ := drop.Fields["proc.exepath"].(string); !strings.HasSuffix(p, "/tmp/d-"+tag+"/true") {
+			t.Errorf("%s: exepath %v", rule, drop.Fields["proc.exepath"])
+		}
 	}
 
 	runcRead := a.waitDetection(t, "Credential Store Read By Unexpected Program", func(d detection) bool {
@@ -360,6 +361,13 @@ func TestContainersEndToEnd(t *testing.T) {
 		// The upstream outputs name no container field (Falco appends them
 		// by configuration); the OTLP record carries them.
 		u.waitDetection(t, "Terminal shell in container", func(d detection) bool { return d.Fields["proc.cmdline"] == "sh -c true "+tag })
+		// "Drop and execute new binary in container", unmodified, for a
+		// binary copied into the container and run.
+		sh(t, "podman", "exec", name, "sh", "-c", "mkdir /tmp/u-"+tag+" && cp /bin/busybox /tmp/u-"+tag+"/true && /tmp/u-"+tag+"/true")
+		u.waitDetection(t, "Drop and execute new binary in container", func(d detection) bool {
+			p, _ := d.Fields["proc.exepath"].(string)
+			return strings.HasSuffix(p, "/tmp/u-"+tag+"/true")
+		})
 		r := usink.wait(t, func(r plog.LogRecord) bool {
 			v, _ := r.Attributes().Get("security_rule.name")
 			return v.Str() == "Terminal shell in container"

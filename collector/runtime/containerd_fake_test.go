@@ -146,13 +146,17 @@ type testTask struct {
 	id     string
 	pid    uint32
 	status uint64
+	noCID  bool // leave container_id empty, as containerd 1.6 does
 }
 
 func listTasksResponse(tasks ...testTask) rawMessage {
 	var b []byte
 	for _, tk := range tasks {
-		p := appendString(nil, 1, tk.id)
-		p = appendString(p, 2, tk.id) // exec id
+		var p []byte
+		if !tk.noCID {
+			p = appendString(p, 1, tk.id)
+		}
+		p = appendString(p, 2, tk.id) // the task's id
 		p = protowire.AppendTag(p, 3, protowire.VarintType)
 		p = protowire.AppendVarint(p, uint64(tk.pid))
 		p = protowire.AppendTag(p, 4, protowire.VarintType)

@@ -304,8 +304,9 @@ func TestContainerdRunning(t *testing.T) {
 			{id: fullID('a'), pid: 10, status: taskRunning},
 			{id: fullID('b'), pid: 11, status: taskStopped},
 			{id: fullID('c'), pid: 12, status: taskPaused},
+			{id: fullID('e'), pid: 14, status: taskStopped, noCID: true},
 		},
-		"default": {{id: "vt-ctr1", pid: 13, status: taskCreated}},
+		"default": {{id: "vt-ctr1", pid: 13, status: taskCreated, noCID: true}},
 	}
 	f := startFakeContainerd(t, byNamespace(t, nil, tasks))
 	c := newTestContainerd(t, f.path, []string{"k8s.io", "default"})

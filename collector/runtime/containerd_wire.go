@@ -48,8 +48,12 @@ const (
 	// ListTasksRequest { string filter = 1; } is sent empty.
 	// ListTasksResponse { repeated containerd.v1.types.Process tasks = 1; }
 	fListTasksTasks = 1
-	// Process (task.proto) { string container_id = 1; ...; Status status = 4; }
+	// Process (task.proto) { string container_id = 1; string id = 2; ...;
+	// Status status = 4; }. containerd 1.6 leaves container_id empty in
+	// Tasks/List and puts the container id in id (a task's id is its
+	// container's).
 	fProcessContainerID = 1
+	fProcessID          = 2
 	fProcessStatus      = 4
 )
 
@@ -341,15 +345,19 @@ func decodeListTasks(b []byte, into map[string]bool) error {
 		if err := wantBytes(f); err != nil {
 			return err
 		}
-		var id string
+		var id, taskID string
 		status := uint64(taskUnknown)
 		err := eachField(f.bytes, func(g field) error {
 			switch g.num {
-			case fProcessContainerID:
+			case fProcessContainerID, fProcessID:
 				if err := wantBytes(g); err != nil {
 					return err
 				}
-				id = string(g.bytes)
+				if g.num == fProcessContainerID {
+					id = string(g.bytes)
+				} else {
+					taskID = string(g.bytes)
+				}
 			case fProcessStatus:
 				if g.typ != protowire.VarintType {
 					return fmt.Errorf("%w: task status has wire type %d", errWire, g.typ)
@@ -360,6 +368,9 @@ func decodeListTasks(b []byte, into map[string]bool) error {
 		})
 		if err != nil {
 			return err
+		}
+		if id == "" {
+			id = taskID
 		}
 		if id != "" && status != taskStopped {
 			into[id] = true

@@ -296,6 +296,12 @@ func (d *DB) startLoad(e *nsEntry) {
 		interval := d.cfg.CheckInterval
 		if next.err != nil {
 			interval = d.cfg.RetryInterval
+			if inRoot && processGone(root) && interval > vanishedRetry {
+				// The process we read through exited (short-lived
+				// commands are common in containers): read through
+				// another member of the namespace soon.
+				interval = vanishedRetry
+			}
 		}
 		e.nextCheck = d.cfg.Now().Add(interval)
 		close(e.done)
@@ -380,4 +386,15 @@ func (d *DB) readFile(f *os.File) (string, error) {
 		}
 	}
 	return string(b), nil
+}
+
+// vanishedRetry is how soon a namespace read through a process that exited
+// is tried again.
+const vanishedRetry = 200 * time.Millisecond
+
+// processGone reports whether a /proc/PID/root path no longer leads
+// anywhere because its process exited.
+func processGone(root string) bool {
+	_, err := os.Stat(root)
+	return err != nil
 }

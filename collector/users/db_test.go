@@ -282,3 +282,36 @@ func TestSnapshotPreload(t *testing.T) {
 		t.Fatalf("preloaded DB read files: %+v", c)
 	}
 }
+
+// TestVanishedProcessRetried: a namespace first read through a process that
+// has already exited is read again, through the next pid, at the next
+// lookup instead of staying empty for RetryInterval.
+func TestVanishedProcessRetried(t *testing.T) {
+	proc := t.TempDir()
+	d, clk := newDB(t, Config{ProcRoot: proc, RetryInterval: time.Hour})
+	if _, ok := d.UserName(77, 100, 0); ok {
+		t.Fatal("name from a process that does not exist")
+	}
+	etc := filepath.Join(proc, "200", "root", "etc")
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(etc, "passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(etc, "group"), []byte("root:x:0:\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Second)   // past the short retry, far before RetryInterval
+	d.UserName(77, 200, 0) // starts the new load; lookups never wait for a retry
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if name, ok := d.UserName(77, 200, 0); ok && name == "root" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("namespace not read again through the live process")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -8,11 +8,13 @@ import (
 	"math/bits"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	containerrt "github.com/vigilsec/vigil/collector/runtime"
 	"github.com/vigilsec/vigil/rules/rulefile"
 )
 
@@ -107,6 +109,10 @@ type containersConfig struct {
 	DockerSockets []string `yaml:"docker_sockets"`
 	// CRIOSocket is CRI-O's unix socket; empty disables it.
 	CRIOSocket string `yaml:"crio_socket"`
+	// ContainerdSocket is containerd's gRPC socket; empty disables it.
+	ContainerdSocket string `yaml:"containerd_socket"`
+	// ContainerdNamespaces are the containerd namespaces asked, in order.
+	ContainerdNamespaces []string `yaml:"containerd_namespaces"`
 	// Budget is the longest an event of a new container waits for its
 	// metadata; 0 never waits.
 	Budget time.Duration `yaml:"budget"`
@@ -133,13 +139,15 @@ func defaultConfig() config {
 		Kernel: kernelConfig{RingSize: 8 << 20},
 		Drops:  dropsConfig{Threshold: 0.1, Actions: []string{"log", "alert"}, Interval: 30 * time.Second},
 		Containers: containersConfig{
-			Enabled:       true,
-			DockerSockets: []string{"/var/run/docker.sock", "/run/podman/podman.sock"},
-			CRIOSocket:    "/var/run/crio/crio.sock",
-			Budget:        100 * time.Millisecond,
-			LookupTimeout: 2 * time.Second,
-			NegativeTTL:   30 * time.Second,
-			Grace:         30 * time.Second,
+			Enabled:              true,
+			DockerSockets:        []string{"/var/run/docker.sock", "/run/podman/podman.sock"},
+			CRIOSocket:           "/var/run/crio/crio.sock",
+			ContainerdSocket:     "/run/containerd/containerd.sock",
+			ContainerdNamespaces: slices.Clone(containerrt.DefaultContainerdNamespaces),
+			Budget:               100 * time.Millisecond,
+			LookupTimeout:        2 * time.Second,
+			NegativeTTL:          30 * time.Second,
+			Grace:                30 * time.Second,
 		},
 	}
 }
@@ -235,6 +243,14 @@ func (c *config) Validate() error {
 	for _, p := range c.Containers.DockerSockets {
 		if p == "" {
 			bad("containers.docker_sockets: empty path")
+		}
+	}
+	if c.Containers.ContainerdSocket != "" && len(c.Containers.ContainerdNamespaces) == 0 {
+		bad("containers.containerd_namespaces: empty, want at least one namespace")
+	}
+	for _, ns := range c.Containers.ContainerdNamespaces {
+		if !containerrt.ValidContainerdNamespace(ns) {
+			bad("containers.containerd_namespaces: %q is not a containerd namespace name", ns)
 		}
 	}
 	return errors.Join(errs...)

@@ -53,6 +53,8 @@ func (c *runCmd) resolveConfig(kctx *kong.Context) (config, error) {
 	set("containers.enabled", func() { cfg.Containers.Enabled = *c.Containers })
 	set("containers.docker-socket", func() { cfg.Containers.DockerSockets = c.DockerSockets })
 	set("containers.crio-socket", func() { cfg.Containers.CRIOSocket = c.CRIOSocket })
+	set("containers.containerd-socket", func() { cfg.Containers.ContainerdSocket = c.ContainerdSocket })
+	set("containers.containerd-namespaces", func() { cfg.Containers.ContainerdNamespaces = c.ContainerdNamespaces })
 	set("containers.budget", func() { cfg.Containers.Budget = c.ContainerBudget })
 	set("containers.lookup-timeout", func() { cfg.Containers.LookupTimeout = c.ContainerLookupTimeout })
 	set("containers.grace", func() { cfg.Containers.Grace = c.ContainerGrace })

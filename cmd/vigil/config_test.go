@@ -69,14 +69,26 @@ drops:
 		flags []string
 		check func(t *testing.T, c config)
 	}{"containers", []string{"--containers.docker-socket", "/tmp/a.sock", "--containers.docker-socket", "/tmp/b.sock",
-		"--containers.crio-socket", "", "--containers.budget", "0s", "--no-containers.enabled", "--containers.grace", "1m"},
+		"--containers.crio-socket", "", "--containers.budget", "0s", "--no-containers.enabled", "--containers.grace", "1m",
+		"--containers.containerd-socket", "/tmp/c.sock", "--containers.containerd-namespaces", "team-a,default"},
 		func(t *testing.T, c config) {
 			cc := c.Containers
 			if cc.Enabled || strings.Join(cc.DockerSockets, ",") != "/tmp/a.sock,/tmp/b.sock" || cc.CRIOSocket != "" ||
-				cc.Budget != 0 || cc.Grace != time.Minute || cc.LookupTimeout != 2*time.Second {
+				cc.Budget != 0 || cc.Grace != time.Minute || cc.LookupTimeout != 2*time.Second ||
+				cc.ContainerdSocket != "/tmp/c.sock" || strings.Join(cc.ContainerdNamespaces, ",") != "team-a,default" {
 				t.Errorf("%+v", cc)
 			}
 		}})
+	cases = append(cases, struct {
+		name  string
+		flags []string
+		check func(t *testing.T, c config)
+	}{"containerd defaults", nil, func(t *testing.T, c config) {
+		cc := c.Containers
+		if cc.ContainerdSocket != "/run/containerd/containerd.sock" || strings.Join(cc.ContainerdNamespaces, ",") != "k8s.io,default,moby" {
+			t.Errorf("%+v", cc)
+		}
+	}})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := parseRunConfig(t, append([]string{"--config", path}, tc.flags...)...)
@@ -102,6 +114,10 @@ func TestConfigErrors(t *testing.T) {
 		{"bad headers", "", []string{"--otlp.headers", "novalue"}, []string{"--otlp.headers"}},
 		{"containers", "containers: {budget: -1s, lookup_timeout: 0s, grace: 0s, docker_sockets: ['']}\n", nil,
 			[]string{"containers.budget", "containers.lookup_timeout", "containers.grace", "containers.docker_sockets"}},
+		{"containerd namespaces", "containers: {containerd_namespaces: ['k8s.io', 'a/b']}\n", nil,
+			[]string{"containers.containerd_namespaces", `"a/b"`}},
+		{"containerd without namespaces", "containers: {containerd_namespaces: []}\n", nil,
+			[]string{"containers.containerd_namespaces: empty"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,6 +31,16 @@ func newResolver(cfg containersConfig, store *container.Store, log *slog.Logger)
 		clients = append(clients, containerrt.NewCRIO(p))
 		log.Info("container runtime socket", "api", "cri-o", "path", p, "present", present(p))
 	}
+	if p := cfg.ContainerdSocket; p != "" {
+		c, err := containerrt.NewContainerd(p, cfg.ContainerdNamespaces)
+		if err != nil { // the configuration was validated: not expected
+			log.Error("containerd client not created", "path", p, "err", err)
+		} else {
+			clients = append(clients, c)
+			log.Info("container runtime socket", "api", "containerd", "path", p, "present", present(p),
+				"namespaces", c.Namespaces())
+		}
+	}
 	if len(clients) == 0 {
 		return nil
 	}

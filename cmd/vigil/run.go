@@ -66,6 +66,8 @@ type runCmd struct {
 	Containers             *bool         `name:"containers.enabled" negatable:"" help:"Look up container metadata (name, image, labels, pod) from the runtimes' sockets (default: true)."`
 	DockerSockets          []string      `name:"containers.docker-socket" sep:"none" placeholder:"PATH" help:"Docker Engine API socket (dockerd or podman system service), repeatable (default: /var/run/docker.sock and /run/podman/podman.sock)."`
 	CRIOSocket             string        `name:"containers.crio-socket" placeholder:"PATH" help:"CRI-O socket; empty disables it (default: /var/run/crio/crio.sock)."`
+	ContainerdSocket       string        `name:"containers.containerd-socket" placeholder:"PATH" help:"containerd socket; empty disables it (default: /run/containerd/containerd.sock)."`
+	ContainerdNamespaces   []string      `name:"containers.containerd-namespaces" placeholder:"NS,..." help:"containerd namespaces asked, in order (default: k8s.io,default,moby)."`
 	ContainerBudget        time.Duration `name:"containers.budget" placeholder:"DURATION" help:"Longest an event of a new container waits for its metadata; 0 never waits (default: 100ms)."`
 	ContainerLookupTimeout time.Duration `name:"containers.lookup-timeout" placeholder:"DURATION" help:"Timeout of one query to one runtime (default: 2s)."`
 	ContainerGrace         time.Duration `name:"containers.grace" placeholder:"DURATION" help:"How long an exited container's metadata is kept (default: 30s)."`

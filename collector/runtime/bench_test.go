@@ -48,3 +48,23 @@ func BenchmarkStoreRequestKnown(b *testing.B) {
 		st.Request(id)
 	}
 }
+
+// BenchmarkContainerdDecode is the cost of turning one containerd
+// GetContainerResponse (a CRI container with a spec) into an Info, once per
+// new container (not on the event path).
+func BenchmarkContainerdDecode(b *testing.B) {
+	resp := testContainer{id: fullID('a'), image: "registry.local:5000/shop/web:1.2",
+		labels: map[string]string{"io.kubernetes.pod.name": "web-1", "io.kubernetes.pod.namespace": "shop",
+			"io.kubernetes.container.name": "app"},
+		specType: ociSpecType, spec: criSpec, createdSec: 1767323045}.getResponse()
+	b.ReportAllocs()
+	for b.Loop() {
+		cc, err := decodeGetResponse(resp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if cc.info().Name != "app" {
+			b.Fatal("wrong name")
+		}
+	}
+}

@@ -164,71 +164,46 @@ func (p *parser) transformerAt(off int) (name string, supported bool) {
 
 // parseOr parses Expr := AndExpr ('or' AndExpr)*.
 func (p *parser) parseOr() (Expr, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer p.leave()
-	p.blank()
-	first, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	p.blank()
-	var terms []Expr
-	for {
-		if !p.lit("or") {
-			break
-		}
-		var child Expr
-		if p.blank() {
-			child, err = p.parseAnd()
-		} else if open := p.off; p.lit("(") {
-			child, err = p.parseEmbedded(open)
-		} else {
-			return nil, p.errAt(p.off, fmt.Sprintf("expected whitespace or '(' after 'or', found %s", p.found(p.off)))
-		}
-		if err != nil {
-			return nil, err
-		}
-		if terms == nil {
-			terms = []Expr{first}
-		}
-		terms = append(terms, child)
-		p.blank()
-	}
-	if terms == nil {
-		return first, nil
+	first, terms, err := p.parseChain("or", p.parseAnd)
+	if err != nil || terms == nil {
+		return first, err
 	}
 	return &Or{Pos: first.Start(), Terms: terms}, nil
 }
 
 // parseAnd parses AndExpr := NotExpr ('and' NotExpr)*.
 func (p *parser) parseAnd() (Expr, error) {
+	first, terms, err := p.parseChain("and", p.parseNot)
+	if err != nil || terms == nil {
+		return first, err
+	}
+	return &And{Pos: first.Start(), Terms: terms}, nil
+}
+
+// parseChain parses operand (word operand)*, where word must be followed by
+// whitespace or an opening parenthesis. It returns the first operand alone
+// when there is no word, else every operand in terms.
+func (p *parser) parseChain(word string, operand func() (Expr, error)) (first Expr, terms []Expr, err error) {
 	if err := p.enter(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer p.leave()
 	p.blank()
-	first, err := p.parseNot()
-	if err != nil {
-		return nil, err
+	if first, err = operand(); err != nil {
+		return nil, nil, err
 	}
 	p.blank()
-	var terms []Expr
-	for {
-		if !p.lit("and") {
-			break
-		}
+	for p.lit(word) {
 		var child Expr
 		if p.blank() {
-			child, err = p.parseNot()
+			child, err = operand()
 		} else if open := p.off; p.lit("(") {
 			child, err = p.parseEmbedded(open)
 		} else {
-			return nil, p.errAt(p.off, fmt.Sprintf("expected whitespace or '(' after 'and', found %s", p.found(p.off)))
+			return nil, nil, p.errAt(p.off, fmt.Sprintf("expected whitespace or '(' after '%s', found %s", word, p.found(p.off)))
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if terms == nil {
 			terms = []Expr{first}
@@ -236,10 +211,7 @@ func (p *parser) parseAnd() (Expr, error) {
 		terms = append(terms, child)
 		p.blank()
 	}
-	if terms == nil {
-		return first, nil
-	}
-	return &And{Pos: first.Start(), Terms: terms}, nil
+	return first, terms, nil
 }
 
 // notKeyword returns the end of "not" followed by POSIX spaces at off, or

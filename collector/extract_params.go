@@ -674,7 +674,7 @@ func (e *Event) appendParamText(dst []byte, src paramSrc, p fields.Param, v *fie
 		}
 		return append(dst, v.Str...)
 	case fields.FmtBytes:
-		return appendPrintable(dst, v.Bytes)
+		return fields.AppendPrintable(dst, v.Bytes)
 	case fields.FmtOpenFlags:
 		return linuxabi.AppendOpenFlags(dst, n)
 	case fields.FmtMode:
@@ -701,7 +701,7 @@ func (e *Event) appendParamText(dst []byte, src paramSrc, p fields.Param, v *fie
 	case fields.TypeString:
 		return append(dst, v.Str...)
 	case fields.TypeBytes:
-		return appendPrintable(dst, v.Bytes)
+		return fields.AppendPrintable(dst, v.Bytes)
 	case fields.TypeUint:
 		return appendUint(dst, n)
 	}
@@ -757,18 +757,6 @@ func (e *Event) appendID(dst []byte, user bool, id uint32) []byte {
 		}
 	}
 	return appendUint(dst, uint64(id))
-}
-
-// appendPrintable appends b with bytes that are not printable ASCII shown
-// as dots (argv separators included), as Falco prints byte buffers.
-func appendPrintable(dst, b []byte) []byte {
-	for _, c := range b {
-		if c < 0x20 || c > 0x7e {
-			c = '.'
-		}
-		dst = append(dst, c)
-	}
-	return dst
 }
 
 func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }

@@ -78,15 +78,16 @@ func AppendValue(dst []byte, f *Field, v *Value) []byte {
 	case TypeIP, TypeIPNet:
 		return v.IP.AppendTo(dst)
 	case TypeBytes:
-		return appendPrintable(dst, v.Bytes)
+		return AppendPrintable(dst, v.Bytes)
 	case TypeDouble:
 		return strconv.AppendFloat(dst, v.Float, 'f', 1, 64)
 	}
 	return dst
 }
 
-// appendPrintable appends b with bytes outside printable ASCII replaced by '.'.
-func appendPrintable(dst, b []byte) []byte {
+// AppendPrintable appends b with bytes outside printable ASCII replaced by
+// '.', as Falco prints byte buffers (argv separators included).
+func AppendPrintable(dst, b []byte) []byte {
 	for _, c := range b {
 		if c < 0x20 || c > 0x7e {
 			c = '.'

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 
@@ -121,7 +122,7 @@ func (e *Event) extractContainer(ref *fields.Ref, v *fields.Value) bool {
 // (container.labels, k8s.pod.labels) into the event's scratch space.
 func (e *Event) labels(m map[string]string) string {
 	start := len(e.scratch)
-	for i, k := range sortedKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) { // allocates; outputs reach it, conditions rarely
 		if i > 0 {
 			e.scratch = append(e.scratch, ',')
 		}
@@ -155,9 +156,7 @@ func (e *Event) FieldKeys(id fields.ID, dst []string) []string {
 		return dst
 	}
 	start := len(dst)
-	for k := range m {
-		dst = append(dst, k)
-	}
+	dst = slices.AppendSeq(dst, maps.Keys(m))
 	slices.Sort(dst[start:])
 	return dst
 }
@@ -215,15 +214,4 @@ func appendMount(dst []byte, m *container.Mount) []byte {
 	dst = strconv.AppendBool(dst, m.RW)
 	dst = append(dst, ':')
 	return append(dst, m.Propagation...)
-}
-
-// sortedKeys returns m's keys in order. It allocates; only outputs of
-// container.labels and k8s.pod.labels reach it.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -2,6 +2,7 @@ package fields
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"slices"
@@ -37,7 +38,7 @@ type mapVal struct {
 // nanoseconds or RFC 3339.
 func NewMapEvent(reg *Registry, t EventType, vals map[string]string) (*MapEvent, error) {
 	e := newMapEvent(t)
-	for _, k := range sortedKeys(vals) {
+	for _, k := range slices.Sorted(maps.Keys(vals)) {
 		if err := e.set(reg, k, vals[k]); err != nil {
 			return nil, err
 		}
@@ -52,7 +53,7 @@ func NewMapEvent(reg *Registry, t EventType, vals map[string]string) (*MapEvent,
 // time.Duration are taken as they are; nil leaves the field missing.
 func NewMapEventValues(reg *Registry, t EventType, vals map[string]any) (*MapEvent, error) {
 	e := newMapEvent(t)
-	for _, k := range sortedKeys(vals) {
+	for _, k := range slices.Sorted(maps.Keys(vals)) {
 		if vals[k] == nil {
 			continue
 		}
@@ -66,15 +67,6 @@ func NewMapEventValues(reg *Registry, t EventType, vals map[string]any) (*MapEve
 
 func newMapEvent(t EventType) *MapEvent {
 	return &MapEvent{EvtType: t, vals: make([][]mapVal, NumFields)}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Type returns the event type.

@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"time"
+
 	"github.com/vigilsec/vigil/collector/proc"
 	"github.com/vigilsec/vigil/collector/record"
 	"github.com/vigilsec/vigil/rules/fields"
@@ -35,6 +37,13 @@ type Event struct {
 	// the engine may hold two extracted values at once (val()).
 	scratch []byte
 }
+
+// Time returns the event's wall-clock time (evt.time): the record's
+// timestamp placed by the state's BootTime.
+func (e *Event) Time() time.Time { return time.Unix(0, e.unixNano()) }
+
+// unixNano is Time in ns since the epoch.
+func (e *Event) unixNano() int64 { return e.st.BootTime + int64(e.Rec.TS) }
 
 // Type returns the event's type, e.g. openat or procexit.
 func (e *Event) Type() fields.EventType { return e.typ }

@@ -40,7 +40,7 @@ func (e *Event) extractEvt(ref *fields.Ref, v *fields.Value) bool {
 	case fields.EvtNum:
 		v.Int = int64(e.num)
 	case fields.EvtTime, fields.EvtTimeS, fields.EvtTimeISO8601, fields.EvtDatetime, fields.EvtDatetimeS, fields.EvtRawtime:
-		v.Int = e.st.BootTime + int64(r.TS)
+		v.Int = e.unixNano()
 	case fields.EvtDir:
 		v.Str = "<"
 	case fields.EvtType:

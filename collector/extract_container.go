@@ -69,7 +69,7 @@ func (e *Event) extractContainer(ref *fields.Ref, v *fields.Value) bool {
 		v.Int = in.StartTs
 		return in.StartTs != 0
 	case fields.ContainerDuration:
-		now := e.st.BootTime + int64(e.Rec.TS)
+		now := e.unixNano()
 		if in.StartTs == 0 || now < in.StartTs {
 			return false
 		}

@@ -22,7 +22,6 @@ type pipeline struct {
 	metrics  *exporter.Metrics
 	out      *exporter.Dispatcher
 	capture  *exporter.EventCapture
-	bootWall int64 // wall-clock ns at boot, to place kernel timestamps in time
 	log      *slog.Logger
 
 	cur      *collector.Event       // event being evaluated, for emit
@@ -39,8 +38,8 @@ type pipeline struct {
 	lastCtr    string // full id of the last container awaited
 }
 
-func newPipeline(rs *rules.Ruleset, m *exporter.Metrics, out *exporter.Dispatcher, capture *exporter.EventCapture, bootWall int64, log *slog.Logger) *pipeline {
-	p := &pipeline{metrics: m, out: out, capture: capture, bootWall: bootWall, log: log}
+func newPipeline(rs *rules.Ruleset, m *exporter.Metrics, out *exporter.Dispatcher, capture *exporter.EventCapture, log *slog.Logger) *pipeline {
+	p := &pipeline{metrics: m, out: out, capture: capture, log: log}
 	p.eval.Store(rs.NewEvaluator())
 	p.emitFn = p.emit
 	return p
@@ -92,7 +91,7 @@ func (p *pipeline) emit(r *rules.Rule) bool {
 	ev := p.cur
 	p.matched.Add(1)
 	p.metrics.Match(r)
-	evTime := time.Unix(0, p.bootWall+int64(ev.Rec.TS))
+	evTime := ev.Time()
 	d := &exporter.Detection{Detection: p.curEval.Detect(r, ev, evTime), Event: p.capture.Capture(ev)}
 	p.metrics.ObserveLatency(time.Since(evTime).Seconds())
 	p.out.Publish(d)

@@ -87,7 +87,7 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPipeline(rs, m, d, capt, 0, e.log)
+	p := newPipeline(rs, m, d, capt, e.log)
 	rl := &reloader{e: e, files: []string{file}, metrics: m, pipe: p, raise: &raiser{out: d, metrics: m}, rule: intern.reloadFailed}
 	rl.stamp = filesStamp(rl.files)
 	gauge := func() float64 {

@@ -112,7 +112,7 @@ func (c *runCmd) Run(e *env, kctx *kong.Context) error {
 		res = newResolver(cfg.Containers, st.Containers, e.log)
 	}
 	registerContainerMetrics(m, st.Containers, res)
-	src, probe, bootWall, host, err := c.openSource(e, st, cfg, rs)
+	src, probe, host, err := c.openSource(e, st, cfg, rs)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (c *runCmd) Run(e *env, kctx *kong.Context) error {
 		_ = srv.Shutdown(sctx)
 	}()
 
-	p := newPipeline(rs, m, out, outs.capture, bootWall, e.log)
+	p := newPipeline(rs, m, out, outs.capture, e.log)
 	p.containers = res
 	rl := &reloader{e: e, files: cfg.Rules.Files, opts: opts, metrics: m, pipe: p, probe: probe, raise: rz, rule: intern.reloadFailed}
 	rl.stamp = filesStamp(cfg.Rules.Files)
@@ -207,41 +207,40 @@ func (c *runCmd) Run(e *env, kctx *kong.Context) error {
 	return nil
 }
 
-// openSource opens the capture to replay or the kernel probe. It returns
-// the wall-clock boot time of the events and the host they come from.
+// openSource opens the capture to replay or the kernel probe and returns the
+// host the events come from. The state's BootTime places them in time: set
+// here for the kernel, from the capture's header when replaying.
 func (c *runCmd) openSource(e *env, st *collector.State, cfg config, rs *rules.Ruleset) (
-	src collector.Source, probe *kernel.Probe, bootWall int64, host string, err error) {
+	src collector.Source, probe *kernel.Probe, host string, err error) {
 	host = hostname()
 	if c.Replay != "" {
 		f, err := os.Open(c.Replay)
 		if err != nil {
-			return nil, nil, 0, "", fmt.Errorf("open capture: %w", err)
+			return nil, nil, "", fmt.Errorf("open capture: %w", err)
 		}
 		// The file stays open until the process ends; replay reads it once.
 		hr, err := capture.NewReader(f)
 		if err != nil {
 			f.Close()
-			return nil, nil, 0, "", fmt.Errorf("read capture: %w", err)
+			return nil, nil, "", fmt.Errorf("read capture: %w", err)
 		}
-		bootWall = hr.Header().BootTime
 		if h := hr.Header().Hostname; h != "" {
 			host = h // detections name the host the events happened on
 		}
 		if _, err := f.Seek(0, 0); err != nil {
 			f.Close()
-			return nil, nil, 0, "", fmt.Errorf("read capture: %w", err)
+			return nil, nil, "", fmt.Errorf("read capture: %w", err)
 		}
-		return collector.NewCaptureSource(f, st, e.log), nil, bootWall, host, nil
+		return collector.NewCaptureSource(f, st, e.log), nil, host, nil
 	}
-	if bootWall, err = capture.BootTime(); err != nil {
-		return nil, nil, 0, "", fmt.Errorf("boot time: %w", err)
+	if st.BootTime, err = capture.BootTime(); err != nil {
+		return nil, nil, "", fmt.Errorf("boot time: %w", err)
 	}
-	st.BootTime = bootWall
 	probe, err = openProbe(e, st, cfg.Kernel.RingSize, rs)
 	if err != nil {
-		return nil, nil, 0, "", err
+		return nil, nil, "", err
 	}
-	return collector.NewLiveSource(probe, st, e.log), probe, bootWall, host, nil
+	return collector.NewLiveSource(probe, st, e.log), probe, host, nil
 }
 
 // ruleOptions turns the rules flags into rules.Options.

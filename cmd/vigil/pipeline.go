@@ -18,11 +18,11 @@ import (
 // detections to the dispatcher, whose per-output queues are bounded, so a
 // slow output never stalls the source (a full queue drops and counts).
 type pipeline struct {
-	eval     atomic.Pointer[rules.Evaluator] // swapped on reload
-	metrics  *exporter.Metrics
-	out      *exporter.Dispatcher
-	capture  *exporter.EventCapture
-	log      *slog.Logger
+	eval    atomic.Pointer[rules.Evaluator] // swapped on reload
+	metrics *exporter.Metrics
+	out     *exporter.Dispatcher
+	capture *exporter.EventCapture
+	log     *slog.Logger
 
 	cur      *collector.Event       // event being evaluated, for emit
 	curEval  *rules.Evaluator       // evaluator of the current event

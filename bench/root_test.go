@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"os/exec"
 	"testing"
@@ -51,6 +52,21 @@ func testSuite(t *testing.T) *Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// TestMain lets the test binary stand in for the bench binary when a suite
+// re-executes itself (Suite.Self) as a workload driver.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "work":
+			os.Exit(runWork(os.Args[2:]))
+		case "gen":
+			os.Exit(runGen(os.Args[2:]))
+		}
+	}
+	os.Exit(m.Run())
 }

@@ -95,6 +95,15 @@ func (rs *Ruleset) RulesFor(t fields.EventType) []*Rule {
 	return append([]*Rule(nil), rs.byType[t]...)
 }
 
+// NumRulesFor returns how many rules an event of type t is evaluated
+// against (the length of RulesFor, without its copy).
+func (rs *Ruleset) NumRulesFor(t fields.EventType) int {
+	if int(t) >= len(rs.byType) {
+		return 0
+	}
+	return len(rs.byType[t])
+}
+
 // Options returns the options the ruleset was compiled with.
 func (rs *Ruleset) Options() Options { return rs.opts }
 

@@ -140,3 +140,25 @@ func TestUpstreamStableEventTypes(t *testing.T) {
 		t.Errorf("union: %s", got)
 	}
 }
+
+// TestNumRulesFor checks that the candidate count agrees with the rule
+// lists for every event type of the stable rules, and that some types have
+// rules and some have none (reads, closes).
+func TestNumRulesFor(t *testing.T) {
+	rs, _, _ := compileUpstream(t, "falco_rules.yaml")
+	with, without := 0, 0
+	for et := fields.EventType(0); et < fields.NumEventTypes+2; et++ {
+		n := rs.NumRulesFor(et)
+		if want := len(rs.RulesFor(et)); n != want {
+			t.Errorf("NumRulesFor(%d) = %d, RulesFor has %d", et, n, want)
+		}
+		if n > 0 {
+			with++
+		} else {
+			without++
+		}
+	}
+	if with == 0 || without == 0 {
+		t.Errorf("%d event types with rules, %d without: the index is not discriminating", with, without)
+	}
+}

@@ -165,7 +165,7 @@ func BenchmarkReplayPipeline(b *testing.B) {
 			b.Fatal(err)
 		}
 		st.Apply(&r, &ev)
-		if len(rs.RulesFor(ev.Type())) > 0 {
+		if rs.NumRulesFor(ev.Type()) > 0 {
 			hits++
 		}
 		x.Evaluate(&ev, emit)

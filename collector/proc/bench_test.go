@@ -124,3 +124,24 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		t.Fatalf("lookups allocate %.1f times", allocs)
 	}
 }
+
+// BenchmarkForkExecShell is fork+exec+exit from a shell-like parent whose
+// table spans fds 0-2 and 255 (close-on-exec, as bash keeps its script):
+// the child's table must not cost a copy of all 256 slots.
+func BenchmarkForkExecShell(b *testing.B) {
+	tb := benchTable(b, 100)
+	for _, n := range []int32{0, 1, 2} {
+		tb.OpenFD(50, FD{Num: n, Kind: FDFile, Path: "/dev/pts/0"})
+	}
+	tb.OpenFD(50, FD{Num: 255, Kind: FDFile, Path: "/root/script.sh", Flags: oCloexec})
+	args := []string{"-c", "true"}
+	b.ReportAllocs()
+	ts := uint64(1000)
+	for i := 0; b.Loop(); i++ {
+		ts += 1000
+		tid := uint32(100000 + i%50000)
+		tb.Fork(&ForkInfo{Ts: ts, ParentTid: 50, Tid: tid, Tgid: tid})
+		tb.Exec(&ExecInfo{Ts: ts, Tid: tid, Tgid: tid, Comm: "sh", Exe: "sh", ExePath: "/bin/sh", Args: args})
+		tb.Exit(ts, tid)
+	}
+}

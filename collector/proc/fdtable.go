@@ -3,8 +3,10 @@ package proc
 import "slices"
 
 // smallFDs is the number of fd slots kept in a dense array; higher fd numbers
-// go to a map. Most processes only use the low numbers.
-const smallFDs = 256
+// go to a map. Most processes only use the low numbers. The array is copied
+// whole when a fork child first changes its table, so it stays short: a
+// shell's fd 255 in the array would make every such copy 36 KiB.
+const smallFDs = 64
 
 // fdTable is the fd table of one or more processes. Processes created with
 // CLONE_FILES share one fdTable; a plain fork gets its own fdTable that
@@ -131,6 +133,41 @@ func (e *fdEntries) clone() *fdEntries {
 			c.big[k] = &nf
 		}
 	}
+	return c
+}
+
+// anyCloExec reports whether any fd is close-on-exec.
+func (e *fdEntries) anyCloExec() bool {
+	for i := range e.small {
+		if e.small[i].Kind != FDNone && e.small[i].CloExec {
+			return true
+		}
+	}
+	for _, f := range e.big {
+		if f.CloExec {
+			return true
+		}
+	}
+	return false
+}
+
+// keep returns new private entries holding copies of the fds for which
+// ok returns true.
+func (e *fdEntries) keep(ok func(*FD) bool) *fdEntries {
+	c := &fdEntries{refs: 1}
+	hi := -1
+	for i := range e.small {
+		if f := &e.small[i]; f.Kind != FDNone && ok(f) {
+			hi = i
+		}
+	}
+	c.small = make([]FD, 0, hi+1) // one allocation for the array
+	e.each(func(f *FD) bool {
+		if ok(f) {
+			c.put(f, e.n)
+		}
+		return true
+	})
 	return c
 }
 

@@ -292,19 +292,30 @@ func (t *Table) unshareFiles(p *Process) {
 	}
 }
 
-// closeOnExec closes p's close-on-exec fds.
+// closeOnExec closes p's close-on-exec fds. A fork child that execs still
+// shares its parent's entries copy-on-write; it gets a new table holding
+// only the fds that survive the exec rather than a full copy it would then
+// mostly empty (a shell's parent table spans up to fd 255).
 func (t *Table) closeOnExec(p *Process) {
-	any := false
-	p.files.e.each(func(f *FD) bool {
-		any = f.CloExec
-		return !any
-	})
-	if !any {
+	if p.files == nil {
 		return
 	}
-	e := p.files.writable()
-	for _, n := range e.nums() {
-		if f := e.get(n); f != nil && f.CloExec {
+	e := p.files.e
+	if !e.anyCloExec() {
+		return
+	}
+	if e.refs > 1 {
+		e.refs--
+		p.files.e = e.keep(func(f *FD) bool { return !f.CloExec })
+		return
+	}
+	for i := len(e.small) - 1; i >= 0; i-- { // downwards: del trims the array's tail
+		if i < len(e.small) && e.small[i].Kind != FDNone && e.small[i].CloExec {
+			e.del(int32(i))
+		}
+	}
+	for n, f := range e.big {
+		if f.CloExec {
 			e.del(n)
 		}
 	}

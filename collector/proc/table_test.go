@@ -3,6 +3,7 @@ package proc
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -658,6 +659,59 @@ func TestForkReportedWithoutStartFirst(t *testing.T) {
 			_, p3 := tb.Fork(&ForkInfo{Ts: 20, ParentTid: 200, Tid: tt.tid, Tgid: tt.tgid, Flags: tt.flags, Start: 19})
 			if tt.tid == tt.tgid && (p3 == p2 || tb.Counters().PidReused != 1) {
 				t.Fatal("pid reuse not detected after the start became exact")
+			}
+		})
+	}
+}
+
+// TestCloseOnExecAfterFork checks the fork+exec path, where the child
+// execs while still sharing its parent's entries copy-on-write: the child
+// keeps exactly the fds without close-on-exec (low, high array slots and
+// map entries alike) and the parent keeps all of its own.
+func TestCloseOnExecAfterFork(t *testing.T) {
+	fds := []FD{
+		{Num: 0, Kind: FDFile, Path: "/dev/tty"},
+		{Num: 3, Kind: FDFile, Path: "/etc/passwd", Flags: oCloexec},
+		{Num: 7, Kind: FDFile, Path: "/tmp/keep"},
+		{Num: 255, Kind: FDFile, Path: "/script.sh", Flags: oCloexec},
+		{Num: 300, Kind: FDFile, Path: "/big-cloexec", Flags: oCloexec},
+		{Num: 301, Kind: FDFile, Path: "/big-keep"},
+	}
+	tests := []struct {
+		name   string
+		shared bool // exec while the entries are shared with the parent
+	}{
+		{"child execs before touching its table", true},
+		{"child changed its table before exec", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := tree(t, Config{})
+			for _, f := range fds {
+				tb.OpenFD(200, f)
+			}
+			child := fork(t, tb, 10, 200, 300)
+			if !tc.shared {
+				tb.OpenFD(300, FD{Num: 9, Kind: FDFile, Path: "/child", Flags: oCloexec})
+			}
+			tb.Exec(&ExecInfo{Ts: 11, Tid: 300, Tgid: 300, Comm: "cat", Exe: "cat", ExePath: "/usr/bin/cat"})
+			var got []int32
+			child.FDs(func(f *FD) bool { got = append(got, f.Num); return true })
+			if want := []int32{0, 7, 301}; !slices.Equal(got, want) {
+				t.Errorf("child fds after exec %v, want %v", got, want)
+			}
+			if f := child.FD(301); f == nil || f.Path != "/big-keep" {
+				t.Errorf("child's fd 301 = %+v", f)
+			}
+			_, parent := tb.Thread(200)
+			for _, f := range fds {
+				if g := parent.FD(f.Num); g == nil || g.Path != f.Path {
+					t.Errorf("parent's fd %d = %+v after the child's exec", f.Num, g)
+				}
+			}
+			tb.OpenFD(300, FD{Num: 4, Kind: FDFile, Path: "/child-later"})
+			if parent.FD(4) != nil {
+				t.Error("child's open after exec leaked into the parent")
 			}
 		})
 	}

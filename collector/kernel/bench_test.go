@@ -30,6 +30,12 @@ import (
 //	getpid-ratio-empty  the floor: an empty tp_btf/sys_exit program attached
 //	                 instead of the capture (the kernel's cost of calling
 //	                 any program on every syscall exit)
+//	getpid-ratio-tp  an empty program on one per-syscall tracepoint
+//	                 (syscalls:sys_exit_getppid): getpid runs no program
+//	                 but still takes the kernel's syscall-tracing slow path,
+//	                 the floor of any design built on syscall tracepoints
+//	getpid-ratio-rawsys  an empty program on the raw_syscalls:sys_exit
+//	                 tracepoint (what a bpftrace one-liner attaches)
 //	openat-added-ns  extra ns per openat+close of /dev/null when openat is
 //	                 selected: every openat produces a record that the
 //	                 consumer reads and decodes
@@ -56,6 +62,14 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer empty.Close()
+	emptyTP, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type: ebpf.TracePoint, License: "GPL",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer emptyTP.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var consumed atomic.Uint64
@@ -89,6 +103,15 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		unix.Close(fd)
 	}
 
+	timeAttached := func(group, name string) float64 {
+		l, err := link.Tracepoint(group, name, emptyTP, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		return timeit(getpids, getpid)
+	}
+	var ratiosTP, ratiosRaw []float64
 	var ratios, ratiosSnap, ratiosEmpty, added, gNone, gOn, gSnap, gEmpty, oNone, oOn []float64
 	before, _ := p.Counters()
 	for i := 0; i < b.N*rounds; i++ {
@@ -106,6 +129,8 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		ge := timeit(getpids, getpid)
 		l.Close()
 		gEmpty = append(gEmpty, ge)
+		ratiosTP = append(ratiosTP, timeAttached("syscalls", "sys_exit_getppid")/g0)
+		ratiosRaw = append(ratiosRaw, timeAttached("raw_syscalls", "sys_exit")/g0)
 		ratiosEmpty = append(ratiosEmpty, ge/g0)
 		p.mu.Lock()
 		err = p.reattach()
@@ -135,6 +160,9 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 	b.ReportMetric(median(ratiosSnap), "getpid-ratio-snap")
 	b.ReportMetric(median(ratiosEmpty), "getpid-ratio-empty")
 	b.Logf("getpid ns with an empty sys_exit program: %.1f (ratios %.2f)", median(gEmpty), ratiosEmpty)
+	b.ReportMetric(median(ratiosTP), "getpid-ratio-tp")
+	b.ReportMetric(median(ratiosRaw), "getpid-ratio-rawsys")
+	b.Logf("getpid ratios, empty program on syscalls:sys_exit_getppid %.2f, on raw_syscalls:sys_exit %.2f", ratiosTP, ratiosRaw)
 	b.ReportMetric(median(added), "openat-added-ns")
 	b.Logf("getpid ns: none %.1f, filtered %.1f, filtered with the openat snapshot attached %.1f (medians of %d rounds; ratios %.2f / %.2f)",
 		median(gNone), median(gOn), median(gSnap), len(ratios), ratios, ratiosSnap)

@@ -59,8 +59,14 @@ $(OTELCOL):
 	mv dist/otelcol-vigil-ci $@ && \
 	echo "== collector built in $$(( $$(date +%s) - start ))s: $@"
 
+BENCH_FLAGS ?=
+
 .PHONY: bench
-bench: ## Run the Go benchmarks (allocations reported).
+bench: build ## Run the benchmark suite as root (overhead, drop curve, engine, 10-min soak; ~30 min): bench/results/report.{md,json}. BENCH_FLAGS="-suites engine" etc.
+	$(GO) run ./bench -vigil bin/vigil -out bench/results $(BENCH_FLAGS)
+
+.PHONY: bench-go
+bench-go: ## Run every Go benchmark once (allocations reported).
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
 
 .PHONY: lint

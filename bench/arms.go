@@ -97,9 +97,13 @@ type Suite struct {
 	StableRules string // upstream falco_rules.yaml, loaded unmodified
 	WorkDir     string // scratch directory, removed at the end
 	Self        string // this binary, re-executed as workload driver
+	RepoDir     string // the repository root, where `go test` runs the Go benchmarks
 	Sink        *Sink
 	Quick       bool // short steps for the suite's own tests
 	Log         *slog.Logger
+	// Preflight is set by RunPreflight; suites copy its contamination
+	// verdict into their results.
+	Preflight *Preflight
 }
 
 // NewSuite checks the binaries and creates the scratch directory.
@@ -122,7 +126,7 @@ func NewSuite(vigil, rules string, quick bool) (*Suite, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &Suite{Vigil: vigil, StableRules: rules, WorkDir: dir, Self: self, Sink: sink, Quick: quick}
+	s := &Suite{Vigil: vigil, StableRules: rules, WorkDir: dir, Self: self, Sink: sink, Quick: quick, RepoDir: "."}
 	if p, err := lookPath("bpftrace"); err == nil {
 		s.Bpftrace = p
 	}

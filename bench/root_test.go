@@ -52,6 +52,7 @@ func testSuite(t *testing.T) *Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.RepoDir = ".."
 	s.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
 	t.Cleanup(s.Close)
 	return s

@@ -10,13 +10,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"golang.org/x/sys/unix"
 )
 
 // Process is a program under test started by the suite: an agent arm
@@ -102,7 +105,10 @@ func (p *Process) WaitAttached(ctx context.Context, n int) error {
 	}
 }
 
-// bpfLinks counts the BPF link file descriptors a process holds.
+// bpfLinks counts the attachments a process holds: BPF link file
+// descriptors, and perf event descriptors with a BPF program attached
+// (bpftrace 0.17 attaches tracepoints with PERF_EVENT_IOC_SET_BPF and holds
+// no bpf_link; the kernel's task-fd query says whether a program is on it).
 func bpfLinks(pid int) int {
 	dir := fmt.Sprintf("/proc/%d/fd", pid)
 	ents, err := os.ReadDir(dir)
@@ -112,11 +118,36 @@ func bpfLinks(pid int) int {
 	n := 0
 	for _, e := range ents {
 		target, err := os.Readlink(filepath.Join(dir, e.Name()))
-		if err == nil && target == "anon_inode:bpf_link" {
+		if err != nil {
+			continue
+		}
+		switch target {
+		case "anon_inode:bpf_link":
 			n++
+		case "anon_inode:[perf_event]":
+			if fd, err := strconv.Atoi(e.Name()); err == nil && perfHasProgram(pid, fd) {
+				n++
+			}
 		}
 	}
 	return n
+}
+
+// perfHasProgram asks the kernel (BPF_TASK_FD_QUERY) whether the perf event
+// descriptor fd of process pid has a BPF program attached.
+func perfHasProgram(pid, fd int) bool {
+	// struct bpf_attr.task_fd_query: pid, fd, flags, buf_len (u32), buf
+	// (u64), prog_id, fd_type (u32), probe_offset, probe_addr (u64).
+	var attr struct {
+		pid, fd, flags, bufLen uint32
+		buf                    uint64
+		progID, fdType         uint32
+		probeOffset, probeAddr uint64
+	}
+	attr.pid, attr.fd = uint32(pid), uint32(fd)
+	_, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_TASK_FD_QUERY,
+		uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+	return errno == 0 && attr.progID != 0
 }
 
 func httpOK(url string) bool {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -23,11 +25,15 @@ type OverheadResult struct {
 	Order [][]Arm `json:"order"`
 	// Contaminated repeats the pre-flight's verdict: another tracer was
 	// attached when the suite started, so every ratio carries its cost.
-	Contaminated  bool             `json:"contaminated"`
-	Contamination []string         `json:"contamination,omitempty"`
-	Workloads     []*WorkloadStats `json:"workloads"`
-	Agents        []*AgentStats    `json:"agents"`
-	Notes         []string         `json:"notes,omitempty"`
+	Contaminated  bool     `json:"contaminated"`
+	Contamination []string `json:"contamination,omitempty"`
+	// ContaminatedRounds are the rounds in which a foreign program was
+	// attached through a perf event or raw tracepoint (bpftool perf show,
+	// read before and after each arm's workloads).
+	ContaminatedRounds []int            `json:"contaminated_rounds,omitempty"`
+	Workloads          []*WorkloadStats `json:"workloads"`
+	Agents             []*AgentStats    `json:"agents"`
+	Notes              []string         `json:"notes,omitempty"`
 }
 
 // WorkloadStats is one workload under every arm.
@@ -311,6 +317,8 @@ func (s *Suite) runArm(ctx context.Context, res *OverheadResult, round int, a Ar
 	var errs []error
 	var agentCPU, wall float64
 	var total agentCounters
+	s.checkForeign(ctx, res, round, a, p)
+	defer s.checkForeign(ctx, res, round, a, p)
 	for _, w := range run {
 		cpu0, _ := s.agentCPU(p)
 		c0, ok0 := readCounters(p)
@@ -360,6 +368,58 @@ func (s *Suite) runArm(ctx context.Context, res *OverheadResult, round int, a Ar
 	ag := res.agent(a)
 	ag.Rounds = append(ag.Rounds, ar)
 	return errors.Join(errs...)
+}
+
+// checkForeign lists the programs attached through perf events and raw
+// tracepoints (bpftool perf show names their processes) and marks the
+// round contaminated when one belongs to a process other than the arm's
+// agent. Programs attached by fentry/LSM links are not seen here; the
+// pre-flight covers those at the start.
+func (s *Suite) checkForeign(ctx context.Context, res *OverheadResult, round int, a Arm, p *Process) {
+	if s.Preflight == nil || s.Preflight.Bpftool == "" {
+		return
+	}
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(c, s.Preflight.Bpftool, "-j", "perf", "show").Output()
+	if err != nil {
+		return
+	}
+	entries, err := parseBPFPerf(out)
+	if err != nil {
+		return
+	}
+	own := 0
+	if p != nil {
+		own = p.Pid()
+	}
+	foreign := map[int]int{}
+	for _, e := range entries {
+		if e.PID != own {
+			foreign[e.PID]++
+		}
+	}
+	if len(foreign) == 0 {
+		return
+	}
+	res.Contaminated = true
+	if !slices.Contains(res.ContaminatedRounds, round) {
+		res.ContaminatedRounds = append(res.ContaminatedRounds, round)
+	}
+	for _, pid := range slices.Sorted(maps.Keys(foreign)) {
+		why := fmt.Sprintf("round %d (%s arm): pid %d (%s) had %d programs attached", round, a, pid, commOf(pid), foreign[pid])
+		if !slices.Contains(res.Contamination, why) {
+			res.Contamination = append(res.Contamination, why)
+		}
+	}
+}
+
+func commOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil {
+		return "exited"
+	}
+	return strings.TrimSpace(string(b))
 }
 
 func (s *Suite) agentCPU(p *Process) (float64, error) {
@@ -492,7 +552,7 @@ func (r *OverheadResult) targets() []Target {
 	}
 	if r.Contaminated {
 		for _, t := range []*Target{&getpid, &redis} {
-			t.Note = strings.TrimPrefix(t.Note+"; run CONTAMINATED by a foreign tracer (see pre-flight)", "; ")
+			t.Note = strings.TrimPrefix(t.Note+"; run CONTAMINATED by a foreign tracer (see the pre-flight and overhead sections)", "; ")
 		}
 	}
 	return []Target{getpid, redis}
@@ -515,8 +575,15 @@ func (r *OverheadResult) contextRatios(w *WorkloadStats, unit string) string {
 func (r *OverheadResult) markdown(b *bytes.Buffer) {
 	b.WriteString("## Overhead\n\n")
 	if r.Contaminated {
-		b.WriteString("**CONTAMINATED**: another tracer was attached when the suite started (" +
-			strings.Join(r.Contamination, "; ") + "); every arm, the baseline included, paid for it.\n\n")
+		b.WriteString("**CONTAMINATED**: another tracer was attached before or during the suite; every arm it overlapped, the baseline included, paid for it")
+		if len(r.ContaminatedRounds) > 0 {
+			fmt.Fprintf(b, " (rounds seen with a foreign attachment: %v)", r.ContaminatedRounds)
+		}
+		b.WriteString(":\n\n")
+		for _, c := range r.Contamination {
+			fmt.Fprintf(b, "- %s\n", c)
+		}
+		b.WriteString("\n")
 	}
 	mode := ""
 	if r.Quick {

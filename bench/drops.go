@@ -391,13 +391,19 @@ func (s *Suite) dropWindow(ctx context.Context, a probe, lbl string, rate float6
 		return st, err
 	}
 	t2 := time.Now()
-	fillStep(&st, c0, c1, c2, t1.Sub(t0), t2.Sub(t0))
+	// Rates are per second of the generator's own run: starting it (a
+	// race-instrumented test binary takes a second) is not load.
+	run := t1.Sub(t0)
+	if st.Gen.Seconds > 0 {
+		run = time.Duration(st.Gen.Seconds * float64(time.Second))
+	}
+	fillStep(&st, c0, c1, c2, run, t2.Sub(t0))
 	return st, nil
 }
 
 // fillStep derives a step's numbers from the counters at its start (c0),
-// at the end of the generator's run (c1, after gen) and after settling
-// (c2, after window).
+// at the end of the generator's run (c1, gen long) and after settling (c2,
+// window after the start).
 func fillStep(st *DropStep, c0, c1, c2 Counts, gen, window time.Duration) {
 	st.GenSeconds, st.WindowSeconds = gen.Seconds(), window.Seconds()
 	st.Counts = c2.sub(c0)
@@ -434,19 +440,19 @@ func (r *DropCurve) markdown(b *bytes.Buffer) {
 		"openat+close of /dev/null paced in 1 ms batches against an absolute schedule. Calibration: %d captured events "+
 		"per operation (kernel records per op: %s). Offered and achieved rates are the generator's, in captured events/s; "+
 		"delivered counts every event the agent received during the step, including the rest of the machine "+
-		"(background with no generator: %s/s received, %s/s kernel records). Steps of %.0f s, then the agent drains its rings; "+
+		"(\"of which others\" = delivered − achieved; background before the steps, with no generator: %s/s received, %s/s kernel records). Steps of %.0f s, then the agent drains its rings; "+
 		"drop %% = dropped / (dropped + received) over the step and its drain. CPU is the agent's, in %% of one core.\n\n",
 		r.EventsPerOp, fmtRatios(r.CalibrationRatio), fmtSI(r.Background.Delivered), fmtSI(r.Background.Written/max(r.Background.GenSeconds, 1e-9)),
 		r.StepSeconds)
-	b.WriteString("| offered ev/s | achieved ev/s | delivered ev/s | dropped | drop % | drops by stage/reason | agent CPU % | CPU s per M events | ev/s per core | RSS MiB | anon | file (no rings) | shmem | detections |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| offered ev/s | achieved ev/s | delivered ev/s | of which others | dropped | drop % | drops by stage/reason | agent CPU % | CPU s per M events | ev/s per core | RSS MiB | anon | file (no rings) | shmem | detections |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Steps {
 		file := s.Memory.RssFile - min(r.Rings.Rss, s.Memory.RssFile)
 		if r.Rings.In != "RssFile" {
 			file = s.Memory.RssFile
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %.0f | %.3f | %s | %.0f | %.2f | %s | %s | %s | %s | %s | %.0f (+%.0f internal) |\n",
-			s.Label, fmtSI(s.Achieved), fmtSI(s.Delivered), s.Dropped, s.DropPct, fmtDrops(s.DropsBy), s.CPUPercent,
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %.0f | %.3f | %s | %.0f | %.2f | %s | %s | %s | %s | %s | %.0f (+%.0f internal) |\n",
+			s.Label, fmtSI(s.Achieved), fmtSI(s.Delivered), fmtSI(max(s.Delivered-s.Achieved, 0)), s.Dropped, s.DropPct, fmtDrops(s.DropsBy), s.CPUPercent,
 			s.CPUPerMillion, fmtSI(s.EventsPerCore), fmtMiB(s.Memory.RSS), fmtMiB(s.Memory.RssAnon), fmtMiB(file), fmtMiB(s.Memory.RssShmem),
 			s.Detections, s.Internal)
 	}

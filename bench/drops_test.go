@@ -108,6 +108,8 @@ func TestFillStep(t *testing.T) {
 	check("CPU % (during the run)", st.CPUPercent, 75)
 	check("CPU s per M", st.CPUPerMillion, 2/0.21)
 	check("events/s per core", st.EventsPerCore, 105_000)
+	check("received during the run", st.RunReceived, 190_000)
+	check("written during the run", st.RunWritten, 200_000)
 	check("gen s", st.GenSeconds, 2)
 	check("window s", st.WindowSeconds, 4)
 

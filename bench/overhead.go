@@ -309,6 +309,10 @@ func (s *Suite) RunOverhead(ctx context.Context, rounds int) (*OverheadResult, e
 // runArm starts arm a, runs every workload under it, records the agent's
 // CPU, memory and counters, and stops it.
 func (s *Suite) runArm(ctx context.Context, res *OverheadResult, round int, a Arm, run []workload, port int) error {
+	if note := s.waitClean(ctx); note != "" {
+		s.logf("overhead settle", "round", round, "arm", a, "note", note)
+		res.Notes = append(res.Notes, fmt.Sprintf("round %d, %s: %s", round, a, note))
+	}
 	s.logf("overhead arm", "round", round, "arm", a)
 	p, err := s.StartArm(ctx, a)
 	if err != nil {
@@ -370,28 +374,23 @@ func (s *Suite) runArm(ctx context.Context, res *OverheadResult, round int, a Ar
 	return errors.Join(errs...)
 }
 
-// checkForeign lists the programs attached through perf events and raw
-// tracepoints (bpftool perf show names their processes) and marks the
-// round contaminated when one belongs to a process other than the arm's
-// agent. Programs attached by fentry/LSM links are not seen here; the
-// pre-flight covers those at the start.
-func (s *Suite) checkForeign(ctx context.Context, res *OverheadResult, round int, a Arm, p *Process) {
+// foreignAttachments counts, by process, the programs attached through
+// perf events and raw tracepoints (bpftool perf show names their
+// processes) that do not belong to process own. Programs attached by
+// fentry/LSM links are not seen here; the pre-flight covers those.
+func (s *Suite) foreignAttachments(ctx context.Context, own int) (map[int]int, bool) {
 	if s.Preflight == nil || s.Preflight.Bpftool == "" {
-		return
+		return nil, false
 	}
 	c, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(c, s.Preflight.Bpftool, "-j", "perf", "show").Output()
 	if err != nil {
-		return
+		return nil, false
 	}
 	entries, err := parseBPFPerf(out)
 	if err != nil {
-		return
-	}
-	own := 0
-	if p != nil {
-		own = p.Pid()
+		return nil, false
 	}
 	foreign := map[int]int{}
 	for _, e := range entries {
@@ -399,6 +398,17 @@ func (s *Suite) checkForeign(ctx context.Context, res *OverheadResult, round int
 			foreign[e.PID]++
 		}
 	}
+	return foreign, true
+}
+
+// checkForeign marks the round contaminated when a process other than the
+// arm's agent has programs attached.
+func (s *Suite) checkForeign(ctx context.Context, res *OverheadResult, round int, a Arm, p *Process) {
+	own := 0
+	if p != nil {
+		own = p.Pid()
+	}
+	foreign, _ := s.foreignAttachments(ctx, own)
 	if len(foreign) == 0 {
 		return
 	}
@@ -410,6 +420,40 @@ func (s *Suite) checkForeign(ctx context.Context, res *OverheadResult, round int
 		why := fmt.Sprintf("round %d (%s arm): pid %d (%s) had %d programs attached", round, a, pid, commOf(pid), foreign[pid])
 		if !slices.Contains(res.Contamination, why) {
 			res.Contamination = append(res.Contamination, why)
+		}
+	}
+}
+
+// settleWait bounds how long an arm waits for a foreign tracer to go away
+// before it runs anyway (and is marked contaminated).
+const settleWait = 90 * time.Second
+
+// waitClean waits, up to settleWait (not at all in quick mode), until no
+// foreign program is attached: on a shared machine other sessions attach
+// and detach their own agents, and an arm that waits a little measures
+// Vigil instead of them. It returns a note when it waited.
+func (s *Suite) waitClean(ctx context.Context) string {
+	if s.Quick {
+		return ""
+	}
+	start := time.Now()
+	var last map[int]int
+	for {
+		foreign, ok := s.foreignAttachments(ctx, 0)
+		if !ok || len(foreign) == 0 {
+			if last == nil {
+				return ""
+			}
+			return fmt.Sprintf("waited %s for foreign tracers (pids %v) to detach", time.Since(start).Round(time.Second),
+				slices.Sorted(maps.Keys(last)))
+		}
+		last = foreign
+		if time.Since(start) > settleWait || ctx.Err() != nil {
+			return fmt.Sprintf("foreign tracers (pids %v) still attached after %s; ran anyway", slices.Sorted(maps.Keys(foreign)), settleWait)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
 		}
 	}
 }

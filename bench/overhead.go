@@ -553,6 +553,9 @@ func (s *Suite) logf(msg string, args ...any) {
 const (
 	getpidGoal = 1.2
 	redisGoal  = 0.90
+	// syscallExitFloor is the upper end of what an empty program on
+	// sys_exit costs getpid on the reference kernel (measured by hand).
+	syscallExitFloor = 1.7
 )
 
 // targets returns the overhead targets with the other arms'
@@ -565,13 +568,20 @@ func (r *OverheadResult) targets() []Target {
 		getpid.Met = full.Ratio <= getpidGoal
 		getpid.Result = fmt.Sprintf("%.2f× (%.0f ns vs %.0f ns)", full.Ratio, full.Median, gp.arm(ArmBaseline).Median)
 		ctx := r.contextRatios(gp, "×")
-		if getpid.Met {
+		switch {
+		case getpid.Met:
 			getpid.Note = ctx
-		} else {
-			getpid.Note = "limited by the kernel's syscall-tracing slow path, not by what Vigil's programs do: " +
-				"on this kernel any program on sys_exit costs ~1.6-1.7× getpid and an empty program on one classic " +
-				"per-syscall tracepoint (sys_exit_getppid) ~1.44×, because attaching sets the task's syscall-trace " +
-				"flag and every syscall leaves the fast path; " + ctx
+		default:
+			getpid.Note = "the kernel's syscall-tracing slow path sets the floor on this kernel: any program on sys_exit costs " +
+				"~1.6-1.7× getpid and an empty program on one classic per-syscall tracepoint (sys_exit_getppid) ~1.44×, " +
+				"so ≤ 1.2× is out of reach for any agent that hooks syscall exit"
+			if full.Ratio > syscallExitFloor {
+				getpid.Note += fmt.Sprintf("; the measured %.2f× is above that floor: the rest is Vigil's own sys_exit program "+
+					"and its user space (%.0f%% of a CPU) competing with the loop on 2 CPUs", full.Ratio, full.AgentCPU)
+			}
+			if ctx != "" {
+				getpid.Note += "; " + ctx
+			}
 		}
 	} else {
 		getpid.Result = "not measured"

@@ -428,34 +428,97 @@ func (s *Suite) checkForeign(ctx context.Context, res *OverheadResult, round int
 // before it runs anyway (and is marked contaminated).
 const settleWait = 90 * time.Second
 
+// busyLimit is the share of all CPUs (busy time over one second, before
+// an arm starts) above which the machine is not quiet enough to measure.
+const busyLimit = 0.25
+
 // waitClean waits, up to settleWait (not at all in quick mode), until no
-// foreign program is attached: on a shared machine other sessions attach
-// and detach their own agents, and an arm that waits a little measures
-// Vigil instead of them. It returns a note when it waited.
+// foreign program is attached and the CPUs are mostly idle: on a shared
+// machine other sessions run their own agents and benchmarks, and an arm
+// that waits a little measures Vigil instead of them. It returns a note
+// when it waited.
 func (s *Suite) waitClean(ctx context.Context) string {
 	if s.Quick {
 		return ""
 	}
 	start := time.Now()
-	var last map[int]int
+	why := ""
 	for {
 		foreign, ok := s.foreignAttachments(ctx, 0)
-		if !ok || len(foreign) == 0 {
-			if last == nil {
+		busy, berr := cpuBusy(ctx, time.Second)
+		switch {
+		case ok && len(foreign) > 0:
+			why = fmt.Sprintf("foreign tracers (pids %v)", slices.Sorted(maps.Keys(foreign)))
+		case berr == nil && busy > busyLimit:
+			why = fmt.Sprintf("other load (CPUs %.0f%% busy)", 100*busy)
+		default:
+			if why == "" {
 				return ""
 			}
-			return fmt.Sprintf("waited %s for foreign tracers (pids %v) to detach", time.Since(start).Round(time.Second),
-				slices.Sorted(maps.Keys(last)))
+			return fmt.Sprintf("waited %s for %s to go", time.Since(start).Round(time.Second), why)
 		}
-		last = foreign
 		if time.Since(start) > settleWait || ctx.Err() != nil {
-			return fmt.Sprintf("foreign tracers (pids %v) still attached after %s; ran anyway", slices.Sorted(maps.Keys(foreign)), settleWait)
+			return fmt.Sprintf("%s still present after %s; ran anyway", why, settleWait)
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(2 * time.Second):
+		case <-time.After(time.Second):
 		}
 	}
+}
+
+// cpuBusy is the share of all CPUs' time that was not idle or iowait over
+// the interval, from /proc/stat.
+func cpuBusy(ctx context.Context, interval time.Duration) (float64, error) {
+	b0, t0, err := readCPUStat()
+	if err != nil {
+		return 0, err
+	}
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(interval):
+	}
+	b1, t1, err := readCPUStat()
+	if err != nil {
+		return 0, err
+	}
+	if t1 <= t0 {
+		return 0, errors.New("cpu busy: no ticks")
+	}
+	return float64(b1-b0) / float64(t1-t0), nil
+}
+
+func readCPUStat() (busy, total uint64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseCPUStat(string(b))
+}
+
+// parseCPUStat reads the aggregate "cpu" line of /proc/stat: user nice
+// system idle iowait irq softirq steal ...; idle and iowait are not busy.
+func parseCPUStat(s string) (busy, total uint64, err error) {
+	line, _, _ := strings.Cut(s, "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("parse /proc/stat: first line %q", line)
+	}
+	for i, x := range f[1:] {
+		if i >= 8 { // guest and guest_nice are already in user and nice
+			break
+		}
+		v, err := strconv.ParseUint(x, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("parse /proc/stat: %q", line)
+		}
+		total += v
+		if i != 3 && i != 4 {
+			busy += v
+		}
+	}
+	return busy, total, nil
 }
 
 func commOf(pid int) string {

@@ -329,3 +329,31 @@ func TestOverheadForeignCheck(t *testing.T) {
 		t.Errorf("the arm's own agent counted as foreign: %q", own.Contamination)
 	}
 }
+
+func TestOverheadParseCPUStat(t *testing.T) {
+	tests := []struct {
+		in          string
+		busy, total uint64
+		wantErr     bool
+	}{
+		{in: "cpu  100 5 50 800 20 3 2 1 0 0\ncpu0 50 2 25 400 10 1 1 0 0 0\n", busy: 161, total: 981},
+		{in: "cpu  100 5 50 800 20\n", busy: 155, total: 975},
+		{in: "cpu  100 5 50 800 20 3 2 1 40 7\n", busy: 161, total: 981}, // guest counted once, in user
+		{in: "cpu0 1 2 3 4 5\n", wantErr: true},
+		{in: "cpu  1 2 x 4 5\n", wantErr: true},
+		{in: "cpu 1 2\n", wantErr: true},
+		{in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		busy, total, err := parseCPUStat(tt.in)
+		if tt.wantErr {
+			if err == nil {
+				t.Errorf("%q: want error, got %d/%d", tt.in, busy, total)
+			}
+			continue
+		}
+		if err != nil || busy != tt.busy || total != tt.total {
+			t.Errorf("%q: got %d/%d %v, want %d/%d", tt.in, busy, total, err, tt.busy, tt.total)
+		}
+	}
+}

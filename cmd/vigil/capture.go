@@ -43,7 +43,7 @@ func (c *captureCmd) Run(e *env) error {
 	bw := bufio.NewWriterSize(f, 1<<20)
 
 	st := newState()
-	probe, err := openProbe(e, st, c.RingSize, rs)
+	probe, err := openProbe(e, st, kernelConfig{RingSize: c.RingSize, EntrySnapshots: true}, rs)
 	if err != nil {
 		return err
 	}

@@ -88,6 +88,10 @@ type otlpConfig struct {
 
 type kernelConfig struct {
 	RingSize int `yaml:"ring_size"`
+	// EntrySnapshots copies paths, argv and socket addresses at syscall
+	// entry (TOCTOU-safe); false reads them at exit, which spares every
+	// syscall the kernel's sys_enter tracing hook.
+	EntrySnapshots bool `yaml:"entry_snapshots"`
 }
 
 type dropsConfig struct {
@@ -136,7 +140,7 @@ func defaultConfig() config {
 			HTTP:      httpOutputConfig{MinPriority: "debug", Timeout: 5 * time.Second},
 		},
 		OTLP:   otlpConfig{QueueSize: 4096, MinPriority: "debug"},
-		Kernel: kernelConfig{RingSize: 8 << 20},
+		Kernel: kernelConfig{RingSize: 8 << 20, EntrySnapshots: true},
 		Drops:  dropsConfig{Threshold: 0.1, Actions: []string{"log", "alert"}, Interval: 30 * time.Second},
 		Containers: containersConfig{
 			Enabled:              true,

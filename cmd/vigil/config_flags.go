@@ -47,6 +47,7 @@ func (c *runCmd) resolveConfig(kctx *kong.Context) (config, error) {
 	set("otlp.queue-size", func() { cfg.OTLP.QueueSize = c.OTLPQueueSize })
 	set("otlp.min-priority", func() { cfg.OTLP.MinPriority = c.OTLPMinPriority })
 	set("kernel.ring-size", func() { cfg.Kernel.RingSize = c.RingSize })
+	set("kernel.entry-snapshots", func() { cfg.Kernel.EntrySnapshots = *c.EntrySnapshots })
 	set("drops.threshold", func() { cfg.Drops.Threshold = c.DropsThreshold })
 	set("drops.actions", func() { cfg.Drops.Actions = c.DropsActions })
 	set("drops.interval", func() { cfg.Drops.Interval = c.DropsInterval })

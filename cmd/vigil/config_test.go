@@ -49,12 +49,16 @@ drops:
 				!c.OTLP.Insecure || c.OTLP.Headers["x-tenant"] != "a" || c.Drops.Threshold != 0.5 || len(c.Drops.Actions) != 1 {
 				t.Errorf("%+v", c)
 			}
-			if c.Rules.Matching != "first" || c.Kernel.RingSize != 8<<20 || c.Output.Stdout.MinPriority != "debug" {
+			if c.Rules.Matching != "first" || c.Kernel.RingSize != 8<<20 || !c.Kernel.EntrySnapshots || c.Output.Stdout.MinPriority != "debug" {
 				t.Errorf("defaults lost: %+v", c)
 			}
 		}},
 		{"flags override", []string{"--rules.min-priority", "error", "--output.stdout", "--otlp.headers", "a=1,b=2",
-			"--web.listen-address", ":1", "--no-otlp.insecure", "--rules", "x.yaml", "--rules", "y.yaml"}, func(t *testing.T, c config) {
+			"--web.listen-address", ":1", "--no-otlp.insecure", "--rules", "x.yaml", "--rules", "y.yaml",
+			"--no-kernel.entry-snapshots"}, func(t *testing.T, c config) {
+			if c.Kernel.EntrySnapshots {
+				t.Error("--no-kernel.entry-snapshots did not turn the snapshots off")
+			}
 			if c.Rules.MinPriority != "error" || !c.Output.Stdout.Enabled || c.OTLP.Headers["b"] != "2" ||
 				c.Web.ListenAddress != ":1" || c.OTLP.Insecure || strings.Join(c.Rules.Files, ",") != "x.yaml,y.yaml" {
 				t.Errorf("%+v", c)

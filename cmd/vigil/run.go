@@ -57,7 +57,8 @@ type runCmd struct {
 	OTLPQueueSize   int           `name:"otlp.queue-size" placeholder:"N" help:"Log records buffered by the OTLP exporter (default: 4096)."`
 	OTLPMinPriority string        `name:"otlp.min-priority" placeholder:"PRIORITY" help:"Least severe priority exported (default: debug)."`
 
-	RingSize int `name:"kernel.ring-size" placeholder:"BYTES" help:"Bytes per BPF ring buffer, a power of two (default: 8388608)."`
+	RingSize       int   `name:"kernel.ring-size" placeholder:"BYTES" help:"Bytes per BPF ring buffer, a power of two (default: 8388608)."`
+	EntrySnapshots *bool `name:"kernel.entry-snapshots" negatable:"" help:"Copy paths, argv and addresses at syscall entry, safe from racing rewrites; --no-kernel.entry-snapshots reads them at exit, cheaper for every syscall (default: true)."`
 
 	DropsThreshold float64       `name:"drops.threshold" placeholder:"FRACTION" help:"Fraction of events lost in one second above which the drop actions run (default: 0.1)."`
 	DropsActions   []string      `name:"drops.actions" placeholder:"log,alert,exit" help:"What to do about drops above the threshold (default: log,alert)."`
@@ -236,7 +237,7 @@ func (c *runCmd) openSource(e *env, st *collector.State, cfg config, rs *rules.R
 	if st.BootTime, err = capture.BootTime(); err != nil {
 		return nil, nil, "", fmt.Errorf("boot time: %w", err)
 	}
-	probe, err = openProbe(e, st, cfg.Kernel.RingSize, rs)
+	probe, err = openProbe(e, st, cfg.Kernel, rs)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -293,8 +294,8 @@ func newState() *collector.State {
 
 // openProbe bootstraps the process table from /proc, loads the BPF programs
 // and selects the syscalls the rules and the state need.
-func openProbe(e *env, st *collector.State, ringSize int, rs *rules.Ruleset) (*kernel.Probe, error) {
-	probe, err := kernel.Open(kernel.Config{RingSize: ringSize}, e.log)
+func openProbe(e *env, st *collector.State, kc kernelConfig, rs *rules.Ruleset) (*kernel.Probe, error) {
+	probe, err := kernel.Open(kernel.Config{RingSize: kc.RingSize, NoEntrySnapshots: !kc.EntrySnapshots}, e.log)
 	if err != nil {
 		return nil, fmt.Errorf("open kernel probe: %w", err)
 	}

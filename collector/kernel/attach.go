@@ -69,6 +69,12 @@ func (p *Probe) attachRequired() error {
 func (p *Probe) probeEnter() {
 	p.enter = map[string]link.Link{}
 	p.enterOK = map[string]bool{}
+	if p.cfg.NoEntrySnapshots {
+		for _, e := range enterPrograms {
+			p.disable(enterFeature(e.prog), "disabled by configuration (read at syscall exit)")
+		}
+		return
+	}
 	tracefs, tracefsErr := ensureTracefs(!p.cfg.NoMountTracefs)
 	if tracefs != "" {
 		p.log.Debug("kernel probe: tracefs", "path", tracefs)

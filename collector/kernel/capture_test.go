@@ -993,3 +993,60 @@ func TestCaptureThreadFork(t *testing.T) {
 		t.Errorf("new thread has the process id as tid")
 	}
 }
+
+// TestCaptureWithoutEntrySnapshots checks Config.NoEntrySnapshots: no
+// entry program is attached even with its syscalls selected, and the exit
+// handlers read what the snapshots would have held from user memory: an
+// openat path and a failed execve's file name and argv, flagged
+// FlagStashMissing.
+func TestCaptureWithoutEntrySnapshots(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vigil-nosnap-test")
+	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := openTestProbeCfg(t, Config{NoEntrySnapshots: true})
+	if err := p.SetInterest([]string{"openat", "execve", "connect"}); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	n := len(p.enter)
+	p.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d entry programs attached with snapshots disabled", n)
+	}
+	for _, f := range p.Features() {
+		if strings.HasPrefix(f.Name, "enter_snapshot/") && (f.Enabled || !strings.Contains(f.Reason, "configuration")) {
+			t.Errorf("feature %s enabled=%v reason %q", f.Name, f.Enabled, f.Reason)
+		}
+	}
+
+	tid := lockThread(t)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	open := waitFor(t, p, "openat", func(r *record.Record) bool {
+		return r.TID == tid && r.Kind == record.KindOpenat && r.Ret == int64(fd) && string(r.Data[record.DataOpenPath]) == path
+	})
+	if open.Flags&record.FlagStashMissing == 0 {
+		t.Errorf("openat flags %v: want stash_missing (read at exit)", open.Flags)
+	}
+
+	const missing = "/nonexistent/vigil-nosnap-exec"
+	cmd := exec.Command(missing, "one", "two words")
+	cmd.Path = missing
+	if err := cmd.Start(); err == nil {
+		cmd.Wait()
+		t.Fatal("exec of a missing file succeeded")
+	}
+	ex := waitFor(t, p, "failed execve", func(r *record.Record) bool {
+		return r.Kind == record.KindExecve && string(r.Data[record.DataExecFilename]) == missing
+	})
+	if got := string(ex.Data[record.DataExecArgv]); got != missing+"\x00one\x00two words\x00" {
+		t.Errorf("argv %q", got)
+	}
+	if ex.Flags&record.FlagStashMissing == 0 {
+		t.Errorf("execve flags %v: want stash_missing (read at exit)", ex.Flags)
+	}
+}

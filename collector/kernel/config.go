@@ -42,6 +42,13 @@ type Config struct {
 	// NoMountTracefs: do not mount tracefs when none is mounted. Without
 	// tracefs the entry snapshots are disabled (reported by Features).
 	NoMountTracefs bool
+	// NoEntrySnapshots leaves the syscalls:sys_enter_* snapshot programs
+	// detached: exit handlers read paths, argv and socket addresses from
+	// user memory at syscall exit (records carry FlagStashMissing). Every
+	// syscall then skips the kernel's sys_enter tracing hook and each open
+	// costs one program run less, but a thread racing the syscall can
+	// rewrite the memory before the exit-time read.
+	NoEntrySnapshots bool
 	// Interest is the initial interest set (see SetInterest). Default: none,
 	// so nothing is recorded until SetInterest is called.
 	Interest []string

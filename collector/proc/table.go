@@ -282,6 +282,13 @@ func (t *Table) markExited(p *Process, ts uint64) {
 	p.Exited = true
 	p.ExitTs = ts
 	p.exitAt = t.now
+	// The kernel closed the fds; the grace period keeps the process for
+	// its ancestry and late records, which need no fds. Under churn the
+	// exited processes outnumber the live ones, so their tables go now.
+	if p.files != nil {
+		p.files.release()
+		p.files = nil
+	}
 	p.exitPrev = t.exitTail
 	p.exitNext = nil
 	if t.exitTail != nil {

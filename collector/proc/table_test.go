@@ -716,3 +716,28 @@ func TestCloseOnExecAfterFork(t *testing.T) {
 		})
 	}
 }
+
+// TestExitReleasesFDs checks that a process kept for the exit grace period
+// no longer holds its fd table, while a CLONE_FILES sharer that is still
+// alive keeps the shared fds.
+func TestExitReleasesFDs(t *testing.T) {
+	tb := tree(t, Config{})
+	tb.OpenFD(200, FD{Num: 5, Kind: FDFile, Path: "/a"})
+	child := fork(t, tb, 10, 200, 300)
+	tb.OpenFD(300, FD{Num: 6, Kind: FDFile, Path: "/child"})
+	_, sharer := tb.Fork(&ForkInfo{Ts: 11, ParentTid: 300, Tid: 301, Tgid: 301, Flags: CloneFiles})
+	tb.Exit(12, 300)
+	if _, p := tb.Thread(300); p != child {
+		t.Fatal("exited process not kept for the grace period")
+	}
+	if !child.Exited || child.NumFDs() != 0 || child.FD(6) != nil {
+		t.Errorf("exited process: exited %v, %d fds", child.Exited, child.NumFDs())
+	}
+	if f := sharer.FD(6); f == nil || f.Path != "/child" {
+		t.Errorf("CLONE_FILES sharer lost fd 6 when its peer exited: %+v", f)
+	}
+	_, parent := tb.Thread(200)
+	if f := parent.FD(5); f == nil || f.Path != "/a" {
+		t.Errorf("parent lost fd 5: %+v", f)
+	}
+}

@@ -39,7 +39,11 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 		pp = pth.proc
 		t.touch(pp)
 	}
-	if ex := t.threads[f.Tid]; ex != nil && !ex.Exited && ex.proc.Pid == f.Tgid &&
+	// A report without a start time comes from the creator's clone exit.
+	// The child may have run, exec'd and exited before it (vfork always
+	// waits for that), so an exited task with that id is the same task,
+	// reported late, not a new one that would never exit.
+	if ex := t.threads[f.Tid]; ex != nil && (!ex.Exited || f.Start == 0 && ex.proc.Ppid == t.pidOf(f.ParentTid)) && ex.proc.Pid == f.Tgid &&
 		(ex.Start == start || f.Start == 0 || (ex.approxStart && f.Start <= ex.Start)) {
 		// The same task reported again (e.g. clone exit after
 		// sched_process_fork): fill in what the first report lacked. An
@@ -61,6 +65,11 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 	}
 
 	if f.Flags&CloneThread != 0 || f.Tid != f.Tgid {
+		if f.Start == 0 && t.threadGone(f.Tid) {
+			// A thread that already exited (and left the tid map),
+			// reported late by its creator's clone exit.
+			return nil, nil
+		}
 		p := pp
 		if p == nil || p.Pid != f.Tgid {
 			p = t.procs[f.Tgid]

@@ -21,6 +21,13 @@ type Table struct {
 
 	now uint64 // latest event time seen, ns since boot
 
+	// goneThreads remembers the last non-leader threads that exited (they
+	// leave the tid map at once), so that their creator's clone exit,
+	// which can be delivered after the thread already ran and exited, does
+	// not bring them back as threads that never exit.
+	goneThreads [64]uint32
+	goneNext    int
+
 	c counters
 }
 
@@ -209,6 +216,25 @@ func (t *Table) addThread(p *Process, tid, vtid uint32, comm string, start uint6
 	return th
 }
 
+// pidOf returns the process id of thread tid, or 0 when it is unknown.
+func (t *Table) pidOf(tid uint32) uint32 {
+	if th := t.threads[tid]; th != nil {
+		return th.proc.Pid
+	}
+	return 0
+}
+
+// threadGone reports whether tid is one of the last non-leader threads that
+// exited.
+func (t *Table) threadGone(tid uint32) bool {
+	for _, g := range t.goneThreads {
+		if g == tid && tid != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // removeThread unlinks th from its process and the tid map.
 func (t *Table) removeThread(th *Thread) {
 	p := th.proc
@@ -241,6 +267,8 @@ func (t *Table) exitThread(th *Thread, ts uint64) {
 	p := th.proc
 	if p.nlive > 1 {
 		t.removeThread(th)
+		t.goneThreads[t.goneNext] = th.Tid
+		t.goneNext = (t.goneNext + 1) % len(t.goneThreads)
 		return
 	}
 	th.Exited = true

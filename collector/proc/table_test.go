@@ -204,9 +204,12 @@ func TestPidReuse(t *testing.T) {
 		t.Fatal("new incarnation lost when the old one was reaped")
 	}
 
-	// Normal reuse after exit and reap.
+	// Normal reuse after exit, reported by sched_process_fork with the new
+	// task's start time. (A report without one is the creator's clone exit,
+	// which for an exited task is a late report of that task:
+	// TestLateCloneReport.)
 	tb.Exit(3*sec, 200)
-	_, q := tb.Fork(&ForkInfo{Ts: 3*sec + 1, ParentTid: 100, Tid: 200, Tgid: 200})
+	_, q := tb.Fork(&ForkInfo{Ts: 3*sec + 1, ParentTid: 100, Tid: 200, Tgid: 200, Start: 3*sec + 1})
 	if q == p || q.Exited || q.Key.Start != 3*sec+1 {
 		t.Fatalf("reused pid after exit: %+v", q.Key)
 	}
@@ -739,5 +742,50 @@ func TestExitReleasesFDs(t *testing.T) {
 	_, parent := tb.Thread(200)
 	if f := parent.FD(5); f == nil || f.Path != "/a" {
 		t.Errorf("parent lost fd 5: %+v", f)
+	}
+}
+
+// TestLateCloneReport covers the creator's clone exit delivered after the
+// child already exited (vfork waits for the child's exec; any child can run
+// to completion on another CPU first): the late report must not create a
+// task that never exits.
+func TestLateCloneReport(t *testing.T) {
+	tests := []struct {
+		name  string
+		flags uint64
+		tid   uint32
+		tgid  uint32
+	}{
+		{"vfork child that exec'd and exited", 0x4100 /* CLONE_VM|CLONE_VFORK */, 300, 300},
+		{"thread that exited", CloneThread | CloneFiles, 201, 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := tree(t, Config{})
+			before := tb.Len()
+			tb.Fork(&ForkInfo{Ts: 10, ParentTid: 200, Tid: tc.tid, Tgid: tc.tgid, Flags: tc.flags, Start: 10})
+			if tc.tid == tc.tgid {
+				tb.Exec(&ExecInfo{Ts: 11, Tid: tc.tid, Tgid: tc.tgid, Comm: "true", Exe: "/bin/true", ExePath: "/bin/true"})
+			}
+			tb.Exit(12, tc.tid)
+			tb.Fork(&ForkInfo{Ts: 13, ParentTid: 200, Tid: tc.tid, Tgid: tc.tgid, Flags: tc.flags}) // the clone exit
+			if th, p := tb.Thread(tc.tid); th != nil && !th.Exited {
+				t.Fatalf("late clone report revived %d (process exited %v)", tc.tid, p.Exited)
+			}
+			_, parent := tb.Thread(200)
+			live := 0
+			for th := parent.threads; th != nil; th = th.next {
+				if !th.Exited {
+					live++
+				}
+			}
+			if live != 1 {
+				t.Errorf("parent has %d live threads, want 1", live)
+			}
+			tb.Advance(13 + 31*sec)
+			if tb.Len() != before {
+				t.Errorf("%d processes after the grace period, want %d", tb.Len(), before)
+			}
+		})
 	}
 }

@@ -130,6 +130,24 @@ static __always_inline void file_dev_ino(struct file *f, u64 *dev, u64 *ino)
 }
 
 /* SockInfo blob (record.SockInfo) for the socket behind f; empty when f is not a socket. */
+/* Whether f is a TCP socket (SOCK_STREAM, IPPROTO_TCP). */
+static __always_inline bool is_tcp_file(struct file *f)
+{
+	if (!f)
+		return false;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	umode_t mode = BPF_CORE_READ(ino, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return false;
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return false;
+	u16 type = BPF_CORE_READ(sk, sk_type);
+	u16 proto = BPF_CORE_READ(sk, sk_protocol);
+	return type == 1 /* SOCK_STREAM */ && proto == 6 /* IPPROTO_TCP */;
+}
+
 static __always_inline void put_sockinfo(struct rb *b, struct file *f)
 {
 	if (!f) {

@@ -464,11 +464,40 @@ HANDLER(h_sock)
 
 /* ---- send/recv: addresses only, never payload ---- */
 
+/* The TIO_* bit of a send/receive kind, 0 for others. */
+static __always_inline u32 tcp_io_bit(u16 kind)
+{
+	switch (kind) {
+	case VK_SENDTO:
+		return TIO_SENDTO;
+	case VK_SENDMSG:
+		return TIO_SENDMSG;
+	case VK_RECVFROM:
+		return TIO_RECVFROM;
+	case VK_RECVMSG:
+		return TIO_RECVMSG;
+	}
+	return 0;
+}
+
 HANDLER(h_sendrecv)
 {
 	PROLOGUE
 	struct task_struct *t = bpf_get_current_task_btf();
 	s64 fd = AI(0);
+	/*
+	 * Skip a TCP send/receive that names no address when no rule needs
+	 * it. An explicit sendto address (TCP Fast Open) is always recorded;
+	 * sendmsg's msg_name is not read here (TCP ignores it unless it
+	 * connects, which the connect-less Fast Open path is too rare to
+	 * matter for).
+	 */
+	if (tcp_io_skip & tcp_io_bit(kind)) {
+		if (!(kind == VK_SENDTO && A(4)) && is_tcp_file(fd_file(t, fd))) {
+			count(kind, R_FILTERED);
+			return 0;
+		}
+	}
 	rec_begin(&b, s, kind, s->c.flags, ret, VK_SENDTO_NARGS);
 	rec_arg(&b, 0, fd);
 	switch (kind) {

@@ -36,6 +36,19 @@ const volatile u16 ia32_slot[V_MAX_SYSCALLS] = {};
 u64 interest[V_MAX_SYSCALLS / 64] = {};
 /* Which scheduler events are recorded (TP_*). */
 u32 tp_enable = 0;
+/*
+ * Send/receive kinds whose records are skipped on TCP sockets when the call
+ * names no address (TIO_* bits): the state knows those sockets' ends from
+ * connect/accept, and user space sets a bit only when no loaded rule can
+ * match such a record. Data-path syscalls of busy servers then cost no
+ * record at all.
+ */
+u32 tcp_io_skip = 0;
+
+#define TIO_SENDTO 1
+#define TIO_SENDMSG 2
+#define TIO_RECVFROM 4
+#define TIO_RECVMSG 8
 
 #define TP_EXEC 1
 #define TP_FORK 2
@@ -54,6 +67,7 @@ u32 tp_enable = 0;
 #define R_TAILCALL_MISS 4
 #define R_STASH_MISS 5
 #define R_TRUNCATED 6
+#define R_FILTERED 7 /* not recorded: a send/recv on a TCP socket no rule needs (tcp_io_skip) */
 #define N_REASONS 8
 
 struct counters {

@@ -318,19 +318,24 @@ func openProbe(e *env, st *collector.State, kc kernelConfig, rs *rules.Ruleset) 
 }
 
 // setInterest selects the event types of the active rules plus every
-// record kind that keeps process and fd state right.
+// record kind that keeps process and fd state right, and skips the TCP
+// sends and receives no rule can match.
 func setInterest(probe *kernel.Probe, rs *rules.Ruleset) error {
 	names := stateKinds()
 	types := rs.EventTypes()
 	names = append(names, types.Names()...)
 	err := probe.SetInterest(names)
 	var unknown *kernel.UnknownNamesError
-	if errors.As(err, &unknown) {
+	if err != nil && !errors.As(err, &unknown) {
 		// Non-syscall event names (e.g. container) select nothing in the
 		// kernel; the rest is applied.
-		return nil
+		return fmt.Errorf("select syscalls: %w", err)
 	}
+	skip, err := tcpIOSkip(rs)
 	if err != nil {
+		return err
+	}
+	if err := probe.SetTCPIOSkip(skip); err != nil {
 		return fmt.Errorf("select syscalls: %w", err)
 	}
 	return nil

@@ -64,6 +64,16 @@ func registerKernelMetrics(m *exporter.Metrics, probe kernelStats) {
 					}
 				}
 			}),
+		exporter.NewCounterFunc("vigil_kernel_events_filtered_total", "Sends and receives on TCP sockets the kernel did not record because no loaded rule can match them, by event type.", []string{"event_type"},
+			func(emit func(float64, ...string)) {
+				c, err := probe.Counters()
+				if err != nil {
+					return
+				}
+				for _, k := range tcpIOKinds {
+					emit(float64(c.Kernel[k][kernel.ReasonFiltered]), k.String())
+				}
+			}),
 		exporter.NewCounterFunc("vigil_events_dropped_total", "Events lost before rule evaluation, by pipeline stage and reason.", []string{"stage", "reason"},
 			func(emit func(float64, ...string)) {
 				c, err := probe.Counters()

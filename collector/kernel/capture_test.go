@@ -1050,3 +1050,86 @@ func TestCaptureWithoutEntrySnapshots(t *testing.T) {
 		t.Errorf("execve flags %v: want stash_missing (read at exit)", ex.Flags)
 	}
 }
+
+// TestTCPIOSkip checks SetTCPIOSkip: with sendto and sendmsg skipped, sends
+// on a connected TCP socket leave no record and are counted as filtered,
+// while a UDP sendto with an address is still recorded; without the skip
+// the same TCP sends are recorded.
+func TestTCPIOSkip(t *testing.T) {
+	p := openTestProbe(t)
+	if err := p.SetInterest([]string{"sendto", "sendmsg"}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	udp, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(udp)
+
+	for _, skip := range []bool{true, false} {
+		t.Run(fmt.Sprintf("skip=%v", skip), func(t *testing.T) {
+			var kinds []record.Kind
+			if skip {
+				kinds = []record.Kind{record.KindSendto, record.KindSendmsg}
+			}
+			if err := p.SetTCPIOSkip(kinds); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := p.Counters()
+			tid := lockThread(t)
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fd)
+			if err := unix.Connect(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				if err := unix.Sendto(fd, []byte("tcp"), 0, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := unix.SendmsgN(fd, []byte("tcp"), nil, nil, 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := unix.Sendto(udp, []byte("marker"), 0, &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				t.Fatal(err)
+			}
+			tcpRecords := 0
+			waitFor(t, p, "udp marker", func(r *record.Record) bool {
+				if r.TID != tid {
+					return false
+				}
+				if (r.Kind == record.KindSendto || r.Kind == record.KindSendmsg) && int(r.Args[record.ArgSockFd]) == fd {
+					tcpRecords++
+				}
+				return r.Kind == record.KindSendto && int(r.Args[record.ArgSockFd]) == udp
+			})
+			after, _ := p.Counters()
+			filtered := after.Kernel[record.KindSendto][ReasonFiltered] - before.Kernel[record.KindSendto][ReasonFiltered] +
+				after.Kernel[record.KindSendmsg][ReasonFiltered] - before.Kernel[record.KindSendmsg][ReasonFiltered]
+			switch {
+			case skip && (tcpRecords != 0 || filtered < 4):
+				t.Errorf("skip on: %d TCP send records, %d counted filtered; want 0 and ≥ 4", tcpRecords, filtered)
+			case !skip && tcpRecords != 4:
+				t.Errorf("skip off: %d TCP send records, want 4", tcpRecords)
+			}
+		})
+	}
+}

@@ -18,13 +18,14 @@ const (
 	ReasonTailcallMiss               // dropped: no handler for the selected syscall
 	ReasonStashMiss                  // emitted with FlagStashMissing
 	ReasonTruncated                  // emitted with FlagTruncated
+	ReasonFiltered                   // not recorded: a TCP send/receive no rule needs (SetTCPIOSkip)
 	NumReasons
 )
 
 // kernelReasonSlots is the counter stride per kind in the kernel table.
 const kernelReasonSlots = 8
 
-var reasonNames = [NumReasons]string{"emitted", "ring_full", "oversize", "read_fault", "tailcall_miss", "stash_miss", "truncated"}
+var reasonNames = [NumReasons]string{"emitted", "ring_full", "oversize", "read_fault", "tailcall_miss", "stash_miss", "truncated", "filtered"}
 
 // String returns the reason's metric label.
 func (r Reason) String() string {

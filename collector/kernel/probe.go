@@ -22,14 +22,15 @@ type Probe struct {
 	coll  *ebpf.Collection
 	inner []*ebpf.Map // ring buffers, owned
 
-	mu       sync.Mutex // guards everything below
-	required []link.Link
-	enter    map[string]link.Link // entry-snapshot programs attached now
-	enterOK  map[string]bool      // entry-snapshot programs that can attach
-	features []Feature
-	cur      Interest
-	interest *ebpf.Variable
-	tpEnable *ebpf.Variable
+	mu        sync.Mutex // guards everything below
+	required  []link.Link
+	enter     map[string]link.Link // entry-snapshot programs attached now
+	enterOK   map[string]bool      // entry-snapshot programs that can attach
+	features  []Feature
+	cur       Interest
+	interest  *ebpf.Variable
+	tpEnable  *ebpf.Variable
+	tcpIOSkip *ebpf.Variable
 
 	rd reader
 }
@@ -70,7 +71,8 @@ func (p *Probe) open() error {
 	}
 	p.interest = p.coll.Variables["interest"]
 	p.tpEnable = p.coll.Variables["tp_enable"]
-	if p.interest == nil || p.tpEnable == nil {
+	p.tcpIOSkip = p.coll.Variables["tcp_io_skip"]
+	if p.interest == nil || p.tpEnable == nil || p.tcpIOSkip == nil {
 		return errors.New("load capture programs: interest variables missing")
 	}
 	p.mu.Lock()
@@ -260,6 +262,30 @@ func (p *Probe) ApplyInterest(in Interest) error {
 		p.syncEnter()
 	}
 	p.log.Debug("kernel probe: interest set", "interest", in.String(), "entry_snapshots", len(p.enter))
+	return nil
+}
+
+// tcpIOBits maps the send/receive kinds to the kernel's TIO_* bits.
+var tcpIOBits = map[record.Kind]uint32{
+	record.KindSendto: 1, record.KindSendmsg: 2, record.KindRecvfrom: 4, record.KindRecvmsg: 8,
+}
+
+// SetTCPIOSkip makes the kernel skip records of the given send/receive
+// kinds (sendto, sendmsg, recvfrom, recvmsg) on TCP sockets when the call
+// names no address; they are counted under ReasonFiltered. Pass the kinds
+// no loaded rule can match on a connected TCP socket: the state learns TCP
+// sockets' ends from connect and accept, so it does not need them. Other
+// kinds are ignored. Nil records everything again.
+func (p *Probe) SetTCPIOSkip(kinds []record.Kind) error {
+	var bits uint32
+	for _, k := range kinds {
+		bits |= tcpIOBits[k]
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.tcpIOSkip.Set(bits); err != nil {
+		return fmt.Errorf("set tcp io skip: %w", err)
+	}
 	return nil
 }
 

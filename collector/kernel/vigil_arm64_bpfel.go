@@ -54,6 +54,7 @@ const (
 	vigilVarKindOfSlot      = "kind_of_slot"
 	vigilVarNoRdonlyCast    = "no_rdonly_cast"
 	vigilVarSelfTgid        = "self_tgid"
+	vigilVarTcpIoSkip       = "tcp_io_skip"
 	vigilVarTpEnable        = "tp_enable"
 	vigilVarWakeupBytes     = "wakeup_bytes"
 )
@@ -150,6 +151,7 @@ type vigilVariableSpecs struct {
 	KindOfSlot      *ebpf.VariableSpec `ebpf:"kind_of_slot"`
 	NoRdonlyCast    *ebpf.VariableSpec `ebpf:"no_rdonly_cast"`
 	SelfTgid        *ebpf.VariableSpec `ebpf:"self_tgid"`
+	TcpIoSkip       *ebpf.VariableSpec `ebpf:"tcp_io_skip"`
 	TpEnable        *ebpf.VariableSpec `ebpf:"tp_enable"`
 	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
@@ -204,6 +206,7 @@ type vigilVariables struct {
 	KindOfSlot      *ebpf.Variable `ebpf:"kind_of_slot"`
 	NoRdonlyCast    *ebpf.Variable `ebpf:"no_rdonly_cast"`
 	SelfTgid        *ebpf.Variable `ebpf:"self_tgid"`
+	TcpIoSkip       *ebpf.Variable `ebpf:"tcp_io_skip"`
 	TpEnable        *ebpf.Variable `ebpf:"tp_enable"`
 	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`
 }

@@ -55,6 +55,17 @@ func runSuite(args []string) int {
 		log.Error("the suite attaches BPF programs and must run as root")
 		return 2
 	}
+	// One suite at a time on a machine: two would measure each other.
+	lock, err := os.OpenFile("/run/vigil-bench.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		log.Error("lock", "err", err)
+		return 1
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		log.Error("another benchmark suite is running (/run/vigil-bench.lock)", "err", err)
+		return 1
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

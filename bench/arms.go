@@ -26,7 +26,13 @@ const (
 	// output on (stdout to /dev/null, file, webhook and OTLP/HTTP to the
 	// suite's sink).
 	ArmFull Arm = "vigil-full"
+	// ArmFullExitRead is ArmFull with --no-kernel.entry-snapshots: paths
+	// and addresses read at syscall exit, no sys_enter programs.
+	ArmFullExitRead Arm = "vigil-full-exit-read"
 )
+
+// isRun reports whether the arm is a `vigil run` agent (metrics, rules).
+func (a Arm) isRun() bool { return a == ArmFull || a == ArmFullExitRead }
 
 // bpftraceProgram counts syscall exits in a per-CPU map: the control arm.
 const bpftraceProgram = `tracepoint:raw_syscalls:sys_exit { @exits = count(); }`
@@ -46,12 +52,16 @@ func (s *Suite) StartArm(ctx context.Context, a Arm) (*Process, error) {
 		p, err = Start(string(a), nil, s.Vigil, "capture", "--output", "/dev/null",
 			"--rules", s.StableRules, "--log.level", "warn")
 		links = 4
-	case ArmFull:
+	case ArmFull, ArmFullExitRead:
 		addr, aerr := freeAddr()
 		if aerr != nil {
 			return nil, aerr
 		}
-		p, err = Start(string(a), nil, s.Vigil, "run",
+		snapshots := "--kernel.entry-snapshots"
+		if a == ArmFullExitRead {
+			snapshots = "--no-kernel.entry-snapshots"
+		}
+		p, err = Start(string(a), nil, s.Vigil, "run", snapshots,
 			"--rules", s.StableRules,
 			"--web.listen-address", addr,
 			"--rules.watch-interval", "0",

@@ -247,7 +247,7 @@ func (s *Suite) RunOverhead(ctx context.Context, rounds int) (*OverheadResult, e
 		res.Contaminated = true
 		res.Contamination = slices.Clone(pf.Reasons)
 	}
-	res.Arms = []Arm{ArmBaseline, ArmBpftrace, ArmCapture, ArmFull}
+	res.Arms = []Arm{ArmBaseline, ArmBpftrace, ArmCapture, ArmFull, ArmFullExitRead}
 	if s.Bpftrace == "" {
 		res.Arms = slices.DeleteFunc(res.Arms, func(a Arm) bool { return a == ArmBpftrace })
 		res.Notes = append(res.Notes, "bpftrace arm skipped: bpftrace is not installed")
@@ -678,7 +678,7 @@ func (r *OverheadResult) targets() []Target {
 // contextRatios names the capture-only and bpftrace ratios of a workload.
 func (r *OverheadResult) contextRatios(w *WorkloadStats, unit string) string {
 	var parts []string
-	for _, a := range []Arm{ArmCapture, ArmBpftrace} {
+	for _, a := range []Arm{ArmFullExitRead, ArmCapture, ArmBpftrace} {
 		if st := w.arm(a); st != nil && st.Ratio > 0 {
 			parts = append(parts, fmt.Sprintf("%s %.2f%s", a, st.Ratio, unit))
 		}
@@ -743,7 +743,7 @@ func (r *OverheadResult) markdown(b *bytes.Buffer) {
 			if a.Arm != ArmBaseline {
 				cpu = fmt.Sprintf("%.1f", a.AgentCPU)
 			}
-			if a.Arm == ArmFull {
+			if a.Arm.isRun() {
 				recv, drop = fmt.Sprintf("%.0f", a.EventsReceived), fmt.Sprintf("%.0f", a.EventsDropped)
 			}
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", a.Arm, formatValue(a.Median), ratio,
@@ -760,7 +760,7 @@ func (r *OverheadResult) markdown(b *bytes.Buffer) {
 		b.WriteString("| arm | CPU % | RSS MiB | RssAnon MiB | RssFile+Shmem MiB | events received | dropped | rule matches |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, ag := range r.Agents {
 			recv, drop, match := "-", "-", "-"
-			if ag.Arm == ArmFull {
+			if ag.Arm.isRun() {
 				recv, drop, match = fmt.Sprintf("%.0f", ag.EventsReceived), fmt.Sprintf("%.0f", ag.EventsDropped), fmt.Sprintf("%.0f", ag.RuleMatches)
 			}
 			fmt.Fprintf(b, "| %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |\n", ag.Arm, ag.CPU, mib(ag.Memory.RSS),

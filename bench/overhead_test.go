@@ -243,7 +243,7 @@ func TestOverheadQuick(t *testing.T) {
 	if pf.Contaminated && !r.Contaminated {
 		t.Errorf("pre-flight contaminated, result not")
 	}
-	wantArms := []Arm{ArmBaseline, ArmBpftrace, ArmCapture, ArmFull}
+	wantArms := []Arm{ArmBaseline, ArmBpftrace, ArmCapture, ArmFull, ArmFullExitRead}
 	if !slices.Equal(r.Arms, wantArms) || len(r.Order) != 1 || !slices.Equal(r.Order[0], wantArms) {
 		t.Fatalf("arms %v order %v", r.Arms, r.Order)
 	}

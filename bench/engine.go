@@ -299,7 +299,8 @@ func (s *Suite) benchstat(ctx context.Context, old, cur string) (string, error) 
 	if p, err := exec.LookPath("benchstat"); err == nil {
 		argv = []string{p}
 	}
-	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], oldf, curf)...)
+	// Relative names: benchstat uses them as column headers.
+	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], filepath.Base(oldf), filepath.Base(curf))...)
 	cmd.Dir = dir // outside the module: go run resolves the pinned version itself
 	out, err := cmd.CombinedOutput()
 	if err != nil {

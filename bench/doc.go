@@ -7,8 +7,9 @@
 //   - overhead: workloads (getpid and openat loops, dd, redis-benchmark,
 //     stress-ng process churn) under interleaved arms: no agent, a bpftrace
 //     counting probe as control, Vigil capture-only, Vigil with the upstream
-//     stable rules and every output on. Ratios are against the no-agent arm
-//     of the same round.
+//     stable rules and every output on, and the same reading syscall memory
+//     at exit (--no-kernel.entry-snapshots). Ratios are against the
+//     no-agent arm of the same round.
 //   - drops: a rate-controlled generator of captured syscalls stepped from
 //     10K/s to unthrottled; delivered events, drops, agent CPU and RSS per step.
 //   - engine: decode + state + stable rules replayed on one core (Go

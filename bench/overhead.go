@@ -636,7 +636,8 @@ func (r *OverheadResult) targets() []Target {
 			getpid.Note = ctx
 		default:
 			getpid.Note = "the kernel's syscall-tracing slow path sets the floor on this kernel: any program on sys_exit costs " +
-				"~1.6-1.7× getpid and an empty program on one classic per-syscall tracepoint (sys_exit_getppid) ~1.44×, " +
+				"~1.5-1.7× getpid and an empty program on one classic per-syscall tracepoint (sys_exit_getppid) ~1.3-1.45× " +
+				"(collector/kernel BenchmarkSyscallOverhead), " +
 				"so ≤ 1.2× is out of reach for any agent that hooks syscall exit"
 			if full.Ratio > syscallExitFloor {
 				getpid.Note += fmt.Sprintf("; the measured %.2f× is above that floor: the rest is Vigil's own sys_exit program "+

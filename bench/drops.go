@@ -433,19 +433,6 @@ func fillStep(st *DropStep, c0, c1, c2 Counts, gen, window time.Duration) {
 	}
 }
 
-func fmtMiB(b uint64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<20)) }
-
-// si formats a rate as 12.3K.
-func fmtSI(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fK", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
 func (r *DropCurve) markdown(b *bytes.Buffer) {
 	b.WriteString("## Drop-rate curve\n\n")
 	fmt.Fprintf(b, "One `vigil run` with the upstream stable rules and every output on; `bench gen -op open` repeats "+

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -262,24 +261,11 @@ func summarize(lines []benchLine) []BenchSummary {
 		}
 		s := BenchSummary{Name: name, Runs: len(by[name]), Metrics: map[string]float64{}}
 		for u, v := range vals {
-			s.Metrics[u] = medianOf(v)
+			s.Metrics[u] = median(v)
 		}
 		out = append(out, s)
 	}
 	return out
-}
-
-// medianOf returns the median (mean of the middle two for an even count).
-func medianOf(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // benchstat compares two go test outputs.
@@ -332,7 +318,7 @@ func (r *EngineResult) markdown(b *bytes.Buffer) {
 		if eps == 0 && ns > 0 {
 			eps = 1e9 / ns
 		}
-		fmt.Fprintf(b, "| %s | %.1f | %s | %.0f | %.0f | %s | %s |\n", s.Name, ns, rate(eps),
+		fmt.Fprintf(b, "| %s | %.1f | %s | %.0f | %.0f | %s | %s |\n", s.Name, ns, fmtSI(eps),
 			s.Metrics["B/op"], s.Metrics["allocs/op"], optional(s.Metrics, "candidate-rate", "%.3f"), optional(s.Metrics, "matches/1k", "%.2f"))
 	}
 	b.WriteString("\n")
@@ -354,7 +340,7 @@ func (r *EngineResult) targets() []Target {
 	}
 	eps := s.Metrics["events/s"]
 	t.Measured = true
-	t.Result = fmt.Sprintf("%s events/s (%.0f ns/event), %.0f B/event", rate(eps), s.Metrics["ns/op"], s.Metrics["B/op"])
+	t.Result = fmt.Sprintf("%s events/s (%.0f ns/event), %.0f B/event", fmtSI(eps), s.Metrics["ns/op"], s.Metrics["B/op"])
 	t.Met = eps >= minEventsPerCore
 	if a := s.Metrics["allocs/op"]; a >= 1 {
 		t.Note = fmt.Sprintf("%.0f allocations per event: a hot-path regression", a)
@@ -377,18 +363,6 @@ func optional(m map[string]float64, k, format string) string {
 		return ""
 	}
 	return fmt.Sprintf(format, v)
-}
-
-// rate renders an events-per-second figure.
-func rate(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2f M", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1f K", v/1e3)
-	default:
-		return fmt.Sprintf("%.0f", v)
-	}
 }
 
 func byteSize(n int64) string {

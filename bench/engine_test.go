@@ -46,7 +46,7 @@ func TestParseBench(t *testing.T) {
 	}
 }
 
-func TestMedianOf(t *testing.T) {
+func TestMedian(t *testing.T) {
 	tests := []struct {
 		in   []float64
 		want float64
@@ -57,8 +57,8 @@ func TestMedianOf(t *testing.T) {
 		{[]float64{4, 1, 3, 2}, 2.5},
 	}
 	for _, tc := range tests {
-		if got := medianOf(tc.in); got != tc.want {
-			t.Errorf("medianOf(%v) = %v, want %v", tc.in, got, tc.want)
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
 }

@@ -133,20 +133,6 @@ func rotation(arms []Arm, r int) []Arm {
 	return append(slices.Clone(arms[k:]), arms[:k]...)
 }
 
-// median of xs (mean of the middle two for an even count); 0 when empty.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
-}
-
 // setRatios fills each round's ratio to the baseline value of the same
 // round and returns the ratios; rounds without a baseline get none.
 func setRatios(arm, base []RoundValue) []float64 {
@@ -796,5 +782,3 @@ func formatValue(v float64) string {
 		return fmt.Sprintf("%.3f", v)
 	}
 }
-
-func mib(b uint64) float64 { return float64(b) / (1 << 20) }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,19 +143,11 @@ func judgeFlat(samples []SoakSample, d time.Duration) Flatness {
 }
 
 func medianBy(s []SoakSample, v func(SoakSample) float64) float64 {
-	if len(s) == 0 {
-		return 0
-	}
 	xs := make([]float64, len(s))
 	for i := range s {
 		xs[i] = v(s[i])
 	}
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
+	return median(xs)
 }
 
 // slope is the least-squares slope of v over T, per second.

@@ -39,12 +39,7 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 		pp = pth.proc
 		t.touch(pp)
 	}
-	// A report without a start time comes from the creator's clone exit.
-	// The child may have run, exec'd and exited before it (vfork always
-	// waits for that), so an exited task with that id is the same task,
-	// reported late, not a new one that would never exit.
-	if ex := t.threads[f.Tid]; ex != nil && (!ex.Exited || f.Start == 0 && ex.proc.Ppid == t.pidOf(f.ParentTid)) && ex.proc.Pid == f.Tgid &&
-		(ex.Start == start || f.Start == 0 || (ex.approxStart && f.Start <= ex.Start)) {
+	if ex := t.threads[f.Tid]; ex != nil && t.reportedAgain(ex, f, start) {
 		// The same task reported again (e.g. clone exit after
 		// sched_process_fork): fill in what the first report lacked. An
 		// approximate start is when the task was first seen, so an exact
@@ -131,6 +126,22 @@ func (t *Table) Fork(f *ForkInfo) (*Thread, *Process) {
 	}
 	th.approxStart = p.approxStart
 	return th, p
+}
+
+// reportedAgain reports whether fork report f is about ex, a task the table
+// already has, rather than a new task reusing its id. A report without a
+// start time comes from the creator's clone exit; the child may have run,
+// exec'd and exited before it (vfork always waits for the exec), so an
+// exited task of the same creator is that task reported late, not a new
+// one that would never exit.
+func (t *Table) reportedAgain(ex *Thread, f *ForkInfo, start uint64) bool {
+	if ex.proc.Pid != f.Tgid {
+		return false
+	}
+	if ex.Exited && (f.Start != 0 || ex.proc.Ppid != t.pidOf(f.ParentTid)) {
+		return false
+	}
+	return ex.Start == start || f.Start == 0 || (ex.approxStart && f.Start <= ex.Start)
 }
 
 // inherit copies the state a child inherits from its parent at fork.
@@ -301,10 +312,10 @@ func (t *Table) unshareFiles(p *Process) {
 	}
 }
 
-// closeOnExec closes p's close-on-exec fds. A fork child that execs still
-// shares its parent's entries copy-on-write; it gets a new table holding
-// only the fds that survive the exec rather than a full copy it would then
-// mostly empty (a shell's parent table spans up to fd 255).
+// closeOnExec closes p's close-on-exec fds by giving p new entries that
+// hold only the surviving ones. A fork child that execs still shares its
+// parent's entries copy-on-write, so this is also what spares it a full
+// copy it would then mostly empty (a shell's table spans up to fd 255).
 func (t *Table) closeOnExec(p *Process) {
 	if p.files == nil {
 		return
@@ -313,21 +324,8 @@ func (t *Table) closeOnExec(p *Process) {
 	if !e.anyCloExec() {
 		return
 	}
-	if e.refs > 1 {
-		e.refs--
-		p.files.e = e.keep(func(f *FD) bool { return !f.CloExec })
-		return
-	}
-	for i := len(e.small) - 1; i >= 0; i-- { // downwards: del trims the array's tail
-		if i < len(e.small) && e.small[i].Kind != FDNone && e.small[i].CloExec {
-			e.del(int32(i))
-		}
-	}
-	for n, f := range e.big {
-		if f.CloExec {
-			e.del(n)
-		}
-	}
+	e.refs--
+	p.files.e = e.keep(func(f *FD) bool { return !f.CloExec })
 }
 
 // Exit records the exit of thread tid. When it is the last live thread of

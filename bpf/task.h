@@ -129,18 +129,23 @@ static __always_inline void file_dev_ino(struct file *f, u64 *dev, u64 *ino)
 	*dev = BPF_CORE_READ(in, i_sb, s_dev);
 }
 
-/* SockInfo blob (record.SockInfo) for the socket behind f; empty when f is not a socket. */
+/* The sock behind f (probe reads); NULL when f is not a socket or has none. */
+static __always_inline struct sock *file_sock(struct file *f)
+{
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	umode_t mode = BPF_CORE_READ(ino, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(so, sk);
+}
+
 /* Whether f is a TCP socket (SOCK_STREAM, IPPROTO_TCP). */
 static __always_inline bool is_tcp_file(struct file *f)
 {
 	if (!f)
 		return false;
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	umode_t mode = BPF_CORE_READ(ino, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return false;
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	struct sock *sk = BPF_CORE_READ(so, sk);
+	struct sock *sk = file_sock(f);
 	if (!sk)
 		return false;
 	u16 type = BPF_CORE_READ(sk, sk_type);
@@ -148,6 +153,7 @@ static __always_inline bool is_tcp_file(struct file *f)
 	return type == 1 /* SOCK_STREAM */ && proto == 6 /* IPPROTO_TCP */;
 }
 
+/* SockInfo blob (record.SockInfo) for the socket behind f; empty when f is not a socket. */
 static __always_inline void put_sockinfo(struct rb *b, struct file *f)
 {
 	if (!f) {
@@ -200,14 +206,7 @@ static __always_inline void put_sockinfo(struct rb *b, struct file *f)
 			peer = (u64)us->peer;
 		}
 	} else {
-		struct inode *ino = BPF_CORE_READ(f, f_inode);
-		umode_t mode = BPF_CORE_READ(ino, i_mode);
-		if ((mode & S_IFMT) != S_IFSOCK) {
-			put_empty(b);
-			return;
-		}
-		struct socket *so = BPF_CORE_READ(f, private_data);
-		struct sock *sk = BPF_CORE_READ(so, sk);
+		struct sock *sk = file_sock(f);
 		if (!sk) {
 			put_empty(b);
 			return;

@@ -324,11 +324,11 @@ func setInterest(probe *kernel.Probe, rs *rules.Ruleset) error {
 	names := stateKinds()
 	types := rs.EventTypes()
 	names = append(names, types.Names()...)
+	// Non-syscall event names (e.g. container) select nothing in the
+	// kernel and come back as an UnknownNamesError; the rest is applied.
 	err := probe.SetInterest(names)
 	var unknown *kernel.UnknownNamesError
 	if err != nil && !errors.As(err, &unknown) {
-		// Non-syscall event names (e.g. container) select nothing in the
-		// kernel; the rest is applied.
 		return fmt.Errorf("select syscalls: %w", err)
 	}
 	skip, err := tcpIOSkip(rs)

@@ -240,6 +240,16 @@ func (o *OTLPOutput) acquire(ctx context.Context) error {
 	}
 }
 
+// closing reports whether Close has begun.
+func (o *OTLPOutput) closing() bool {
+	select {
+	case <-o.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // release frees n slots.
 func (o *OTLPOutput) release(n int) {
 	for range n {
@@ -249,11 +259,13 @@ func (o *OTLPOutput) release(n int) {
 
 // settle accounts for the end of one export of n records, rejected of
 // which failed (all of them when the request failed), and frees their
-// slots.
+// slots. An export cut short by a context while Close runs is Close giving
+// up: its records stay pending, so Close counts them as shutdown drops
+// whether the cut export or Close's own deadline is seen first.
 func (o *OTLPOutput) settle(n, rejected int, err error, took time.Duration) {
 	now := time.Now()
 	o.acct.Lock()
-	if !o.abandoned {
+	if !o.abandoned && !(o.closing() && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled))) {
 		o.pending -= n
 		if sent := n - rejected; sent > 0 {
 			o.metrics.OutputResults(o.name, "sent", sent)

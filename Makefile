@@ -28,8 +28,11 @@ run: build ## Run the agent (root): default rules, metrics on :7493, JSON detect
 	./$(BIN) run $(RULES) $(RUN_FLAGS)
 
 .PHONY: test
+# bench/ runs real agents under saturating load, so it runs alone, after the
+# end-to-end tests it would otherwise slow down.
 test: ## Run every test with the race detector (privileged eBPF tests run as root).
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $$($(GO) list $(PKGS) | grep -v '/bench$$')
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./bench/
 	cd deploy/helm && $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
 .PHONY: e2e-stack

@@ -357,6 +357,17 @@ func TestContainersEndToEnd(t *testing.T) {
 		u := startAgent(t, "run", "--rules", upstream, "--rules.watch-interval", "0s",
 			"--containers.docker-socket", sock, "--containers.crio-socket", "",
 			"--otlp.endpoint", usink.addr, "--otlp.protocol", "grpc", "--otlp.insecure")
+		// The container predates this agent, which looks it up on its
+		// first event (the wait budget for that is covered above): let
+		// that lookup finish before the actions whose detections must
+		// carry the metadata, however slow podman's API is right now.
+		sh(t, "podman", "exec", name, "true")
+		for deadline := time.Now().Add(15 * time.Second); u.metric(t, `vigil_container_lookups_total{result="resolved"}`) < 1; {
+			if time.Now().After(deadline) {
+				t.Fatalf("container never resolved by the second agent: %s", u.stderrText())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		sh(t, "podman", "exec", "-t", name, "sh", "-c", "true "+tag)
 		// The upstream outputs name no container field (Falco appends them
 		// by configuration); the OTLP record carries them.
